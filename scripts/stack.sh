@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# The local test stack: REAL Dkron and Restate servers plus the recorder test peer
+# (testkit/recorder), all on 127.0.0.1 with free ports, for the integration tests.
+#
+#   scripts/stack.sh install      fetch Restate (npm) and Dkron (go install), build the recorder
+#   scripts/stack.sh up DIR       start the three, register the recorder, write DIR/env
+#   scripts/stack.sh down DIR     stop them and delete their data
+#   scripts/stack.sh versions     print the Dkron and Restate versions
+#
+# `up` prints the environment for the tests on stdout (also kept in DIR/env, sourceable);
+# progress and timings go to stderr. Logs: DIR/{restate,dkron,recorder}.log.
+#
+# Environment:
+#   JOELCLAW_STACK_CACHE   where binaries are cached (default ~/.cache/joelclaw-stack)
+#   DKRON_BIN              use this Dkron binary instead of the cached one
+#   RESTATE_SERVER_BIN     use this restate-server binary instead of the cached one
+#   RECORDER_BIN           use this recorder binary instead of building one
+#   STACK_TIMEOUT          seconds to wait for each server to get ready (default 60)
+#   STACK_WITHOUT_DKRON=1  `up` starts only Restate and the recorder
+#
+# Exit codes: 0 ok, 1 failure, 2 usage, 10 Dkron is not installed and could not be installed.
+set -euo pipefail
+
+readonly RESTATE_VERSION=1.7.12
+readonly DKRON_VERSION=v4.0.9
+readonly DKRON_MODULE=github.com/distribworks/dkron/v4
+readonly EXIT_NO_DKRON=10
+
+CACHE="${JOELCLAW_STACK_CACHE:-$HOME/.cache/joelclaw-stack}"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+RESTATE_PREFIX="$CACHE/restate-$RESTATE_VERSION"
+RESTATE_BIN="${RESTATE_SERVER_BIN:-$RESTATE_PREFIX/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server}"
+DKRON_DIR="$CACHE/dkron-$DKRON_VERSION"
+DKRON="${DKRON_BIN:-$DKRON_DIR/dkron}"
+TIMEOUT="${STACK_TIMEOUT:-60}"
+
+# Processes `up` manages, in the order `down` stops them: Dkron first so no job fires into a
+# half-stopped Restate.
+readonly SERVICES=(dkron restate recorder)
+
+log() { printf 'stack: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() {
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# Milliseconds since the epoch, from bash's own clock (no fork).
+now_ms() {
+  local t="${EPOCHREALTIME/[.,]/}"
+  printf '%s' "$((t / 1000))"
+}
+
+# "1.234s" for the time since START_MS ($1).
+since() {
+  local ms=$(($(now_ms) - $1))
+  printf '%d.%03ds' "$((ms / 1000))" "$((ms % 1000))"
+}
+
+recorder_bin() {
+  if [[ -n "${RECORDER_BIN:-}" ]]; then
+    printf '%s' "$RECORDER_BIN"
+    return
+  fi
+  local target="${CARGO_TARGET_DIR:-}"
+  if [[ -z "$target" ]]; then
+    target="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps |
+      sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    [[ -n "$target" ]] || die "could not read target_directory from cargo metadata"
+  fi
+  printf '%s/debug/joelclaw-test-recorder' "$target"
+}
+
+# ---------------------------------------------------------------------------------------------
+# install
+
+install_restate() {
+  local start
+  start="$(now_ms)"
+  if [[ -x "$RESTATE_BIN" ]]; then
+    log "restate-server $RESTATE_VERSION: cached ($RESTATE_BIN)"
+    return
+  fi
+  [[ -z "${RESTATE_SERVER_BIN:-}" ]] || die "RESTATE_SERVER_BIN=$RESTATE_SERVER_BIN is not an executable file"
+  command -v npm >/dev/null || die "npm is needed to install @restatedev/restate-server"
+  log "restate-server $RESTATE_VERSION: installing from npm into $RESTATE_PREFIX"
+  # --ignore-scripts: the wrapper's only install script is @scarf/scarf telemetry; the
+  # platform package ships the server ELF ready to run.
+  npm install --ignore-scripts --no-audit --no-fund --loglevel=error \
+    --prefix "$RESTATE_PREFIX" "@restatedev/restate-server@$RESTATE_VERSION" >&2 ||
+    die "npm install @restatedev/restate-server@$RESTATE_VERSION failed"
+  [[ -x "$RESTATE_BIN" ]] || die "npm finished but $RESTATE_BIN is missing (not linux-x64?)"
+  log "restate-server $RESTATE_VERSION: installed in $(since "$start")"
+}
+
+# Returns 0 when a Dkron binary is in place, 1 (after explaining on stderr) when it is not.
+install_dkron() {
+  local start output
+  start="$(now_ms)"
+  if [[ -n "${DKRON_BIN:-}" ]]; then
+    [[ -x "$DKRON_BIN" ]] || {
+      log "error: DKRON_BIN=$DKRON_BIN is not an executable file"
+      return 1
+    }
+    log "dkron: using DKRON_BIN=$DKRON_BIN"
+    return 0
+  fi
+  if [[ -x "$DKRON" ]]; then
+    log "dkron $DKRON_VERSION: cached ($DKRON)"
+    return 0
+  fi
+  if ! command -v go >/dev/null; then
+    output="go: command not found"
+  else
+    log "dkron $DKRON_VERSION: go install $DKRON_MODULE@$DKRON_VERSION (GOBIN=$DKRON_DIR)"
+    mkdir -p "$DKRON_DIR"
+    if output="$(GOBIN="$DKRON_DIR" go install "$DKRON_MODULE@$DKRON_VERSION" 2>&1)" &&
+      [[ -x "$DKRON" ]]; then
+      log "dkron $DKRON_VERSION: installed in $(since "$start")"
+      return 0
+    fi
+  fi
+  {
+    echo "stack: error: Dkron $DKRON_VERSION could not be installed."
+    echo "  command: GOBIN=$DKRON_DIR go install $DKRON_MODULE@$DKRON_VERSION"
+    echo "  go said:"
+    printf '%s\n' "${output:-(nothing)}" | sed 's/^/    /'
+    echo "  The integration tests that need Dkron cannot run without it. Either fix the above"
+    echo "  (Go >= 1.24 and a module proxy that serves $DKRON_MODULE), put a dkron binary at"
+    echo "  $DKRON, or point DKRON_BIN at one."
+  } >&2
+  return 1
+}
+
+build_recorder() {
+  local start bin
+  start="$(now_ms)"
+  if [[ -n "${RECORDER_BIN:-}" ]]; then
+    [[ -x "$RECORDER_BIN" ]] || die "RECORDER_BIN=$RECORDER_BIN is not an executable file"
+    log "recorder: using RECORDER_BIN=$RECORDER_BIN"
+    return
+  fi
+  (cd "$REPO_ROOT" && cargo build --quiet -p joelclaw-test-recorder) ||
+    die "cargo build -p joelclaw-test-recorder failed"
+  bin="$(recorder_bin)"
+  [[ -x "$bin" ]] || die "cargo build succeeded but $bin is missing"
+  log "recorder: built in $(since "$start") ($bin)"
+}
+
+cmd_install() {
+  local start dkron_ok=1
+  start="$(now_ms)"
+  mkdir -p "$CACHE"
+  install_restate
+  # Dkron's failure is reported at the end, so Restate and the recorder are still usable.
+  install_dkron || dkron_ok=0
+  build_recorder
+  if ((dkron_ok == 0)); then
+    log "install: incomplete after $(since "$start"): Dkron is missing (exit $EXIT_NO_DKRON)"
+    exit "$EXIT_NO_DKRON"
+  fi
+  log "install: done in $(since "$start")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# up / down
+
+# N distinct free TCP ports on 127.0.0.1: bind them all at once (port 0) so they differ.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+# Fields of /proc/PID/stat after "pid (comm)" into PROC_FIELDS: [0] is the state (field 3),
+# [19] the start time in clock ticks (field 22).
+proc_stat() {
+  local line
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  read -r -a PROC_FIELDS <<<"${line##*) }"
+}
+
+# True when PID is a live (not zombie) process. Our servers are reparented when `up` exits,
+# and PID 1 in a container may not reap them, so a zombie counts as gone.
+alive() {
+  local pid="$1"
+  proc_stat "$pid" || return 1
+  [[ "${PROC_FIELDS[0]}" != Z ]]
+}
+
+# The pid recorded in DIR/NAME.pid if that process is still the one we started.
+pid_of() {
+  local dir="$1" name="$2" pid start_time
+  [[ -f "$dir/$name.pid" ]] || return 1
+  read -r pid start_time <"$dir/$name.pid" || return 1
+  alive "$pid" || return 1
+  # Guard against pid reuse: the process must have the start time we recorded.
+  [[ "${PROC_FIELDS[19]}" == "$start_time" ]] || return 1
+  printf '%s' "$pid"
+}
+
+# spawn NAME DIR CMD...: run CMD detached (own session, stdin closed) with output in
+# DIR/NAME.log, and remember "pid start-time" in DIR/NAME.pid.
+spawn() {
+  local name="$1" dir="$2" pid
+  shift 2
+  # Run from a non-leader process group (no job control here), setsid execs in place, so $!
+  # is the server itself.
+  setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
+  pid=$!
+  proc_stat "$pid" || die "could not start $name (see $dir/$name.log)"
+  printf '%s %s\n' "$pid" "${PROC_FIELDS[19]}" >"$dir/$name.pid"
+}
+
+http_status() {
+  curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "$@" 2>/dev/null || true
+}
+
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+fail_with_log() {
+  local dir="$1" name="$2"
+  shift 2
+  log "error: $*"
+  log "last lines of $dir/$name.log:"
+  tail -n 40 "$dir/$name.log" >&2 || true
+  exit 1
+}
+
+# wait_ready NAME DIR DESCRIPTION CHECK...: poll CHECK every 100 ms until it succeeds, the
+# process dies, or TIMEOUT passes.
+wait_ready() {
+  local name="$1" dir="$2" what="$3" start deadline
+  shift 3
+  start="$(now_ms)"
+  deadline=$((start + TIMEOUT * 1000))
+  until "$@"; do
+    pid_of "$dir" "$name" >/dev/null ||
+      fail_with_log "$dir" "$name" "$name exited while waiting for $what"
+    (($(now_ms) < deadline)) ||
+      fail_with_log "$dir" "$name" "timed out after ${TIMEOUT}s waiting for $what"
+    sleep 0.1
+  done
+  log "$what: ready after $(since "$start")"
+}
+
+dkron_ready() { [[ "$(http_status "http://127.0.0.1:$DKRON_HTTP/v1/isleader")" == 200 ]]; }
+restate_admin_ready() { [[ "$(http_status "http://127.0.0.1:$RESTATE_ADMIN/health")" == 200 ]]; }
+restate_ingress_ready() { [[ "$(http_status "http://127.0.0.1:$RESTATE_INGRESS/restate/health")" == 200 ]]; }
+recorder_ready() { port_open "$RECORDER_PORT"; }
+
+register_recorder() {
+  local dir="$1" start response status body
+  start="$(now_ms)"
+  response="$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST \
+    -H 'content-type: application/json' \
+    -d "{\"uri\":\"http://127.0.0.1:$RECORDER_PORT\",\"force\":true}" \
+    "http://127.0.0.1:$RESTATE_ADMIN/deployments" 2>&1)" || true
+  status="${response##*$'\n'}"
+  body="${response%$'\n'*}"
+  case "$status" in
+    200 | 201) log "recorder registered with Restate ($status) in $(since "$start")" ;;
+    *) fail_with_log "$dir" restate "registering the recorder failed (HTTP $status): $body" ;;
+  esac
+}
+
+# Live (non-zombie) pids in process group PGID. Each server leads its own group (setsid);
+# Dkron's executor plugins (`dkron shell`, `dkron http`) are its children in that group.
+group_members() {
+  local stat_file pid
+  for stat_file in /proc/[0-9]*/stat; do
+    pid="${stat_file#/proc/}"
+    pid="${pid%/stat}"
+    proc_stat "$pid" || continue
+    [[ "${PROC_FIELDS[2]}" == "$1" && "${PROC_FIELDS[0]}" != Z ]] && printf '%s\n' "$pid"
+  done
+  return 0
+}
+
+stop_all() {
+  local dir="$1" name pid deadline
+  local -a leaders=() stragglers=()
+  for name in "${SERVICES[@]}"; do
+    if pid="$(pid_of "$dir" "$name")"; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      leaders+=("$pid")
+    fi
+  done
+  deadline=$(($(now_ms) + 5000))
+  for pid in "${leaders[@]}"; do
+    while alive "$pid" && (($(now_ms) < deadline)); do sleep 0.05; done
+    if alive "$pid"; then
+      log "pid $pid ignored SIGTERM for 5 s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      while alive "$pid"; do sleep 0.05; done
+    fi
+    mapfile -t stragglers < <(group_members "$pid")
+    if ((${#stragglers[@]} > 0)); then
+      log "killing leftover processes of group $pid: ${stragglers[*]}"
+      kill -KILL "${stragglers[@]}" 2>/dev/null || true
+    fi
+  done
+  for name in "${SERVICES[@]}"; do rm -f "$dir/$name.pid"; done
+  # The Restate base dir alone is ~220 MiB (RocksDB preallocation).
+  rm -rf "$dir/restate" "$dir/dkron" "$dir/env"
+}
+
+cmd_up() {
+  [[ $# -eq 1 ]] || usage
+  local dir name start record_file without_dkron="${STACK_WITHOUT_DKRON:-0}" recorder
+  start="$(now_ms)"
+  mkdir -p "$1"
+  dir="$(cd "$1" && pwd -P)"
+  for name in "${SERVICES[@]}"; do
+    if pid_of "$dir" "$name" >/dev/null; then
+      die "$name from an earlier 'up' is still running in $dir; run: $0 down $dir"
+    fi
+  done
+
+  [[ -x "$RESTATE_BIN" ]] || die "restate-server not found at $RESTATE_BIN; run: $0 install"
+  recorder="$(recorder_bin)"
+  [[ -x "$recorder" ]] || die "recorder not found at $recorder; run: $0 install"
+  if [[ "$without_dkron" != 1 && ! -x "$DKRON" ]]; then
+    log "error: dkron not found at $DKRON; run: $0 install (or set DKRON_BIN," \
+      "or STACK_WITHOUT_DKRON=1 for Restate only)"
+    exit "$EXIT_NO_DKRON"
+  fi
+
+  read -r DKRON_HTTP DKRON_SERF DKRON_RPC RESTATE_INGRESS RESTATE_ADMIN RESTATE_FABRIC \
+    RECORDER_PORT <<<"$(free_ports 7)"
+  record_file="$dir/recorder.jsonl"
+  rm -rf "$dir/restate" "$dir/dkron"
+  : >"$record_file"
+
+  # From here on, a failure stops whatever was started (logs stay for diagnosis).
+  trap 'status=$?; if ((status != 0)); then log "up failed; stopping what was started (logs kept in $dir)"; stop_all "$dir"; fi' EXIT
+
+  # Every port is explicit: Restate's ingress and Dkron's HTTP API both default to 8080.
+  spawn recorder "$dir" env RECORDER_PORT="$RECORDER_PORT" RECORDER_FILE="$record_file" \
+    "$recorder"
+  spawn restate "$dir" env RESTATE_DISABLE_TELEMETRY=true RESTATE_DEFAULT_NUM_PARTITIONS=4 \
+    RESTATE_INGRESS__BIND_PORT="$RESTATE_INGRESS" RESTATE_ADMIN__BIND_PORT="$RESTATE_ADMIN" \
+    "$RESTATE_BIN" --listen-mode tcp --bind-ip 127.0.0.1 --bind-port "$RESTATE_FABRIC" \
+    --node-name ci --no-logo --log-disable-ansi-codes true --base-dir "$dir/restate"
+  if [[ "$without_dkron" != 1 ]]; then
+    mkdir -p "$dir/dkron"
+    spawn dkron "$dir" "$DKRON" agent --server --bootstrap-expect=1 --node-name=stack \
+      --data-dir="$dir/dkron" --bind-addr="127.0.0.1:$DKRON_SERF" \
+      --advertise-addr="127.0.0.1:$DKRON_SERF" --http-addr="127.0.0.1:$DKRON_HTTP" \
+      --rpc-port="$DKRON_RPC" --disable-usage-stats
+  fi
+
+  wait_ready recorder "$dir" "recorder on :$RECORDER_PORT" recorder_ready
+  wait_ready restate "$dir" "restate admin on :$RESTATE_ADMIN" restate_admin_ready
+  wait_ready restate "$dir" "restate ingress on :$RESTATE_INGRESS" restate_ingress_ready
+  register_recorder "$dir"
+  if [[ "$without_dkron" != 1 ]]; then
+    wait_ready dkron "$dir" "dkron leader on :$DKRON_HTTP" dkron_ready
+  fi
+
+  {
+    if [[ "$without_dkron" != 1 ]]; then
+      printf 'export DKRON_URL=%q\n' "http://127.0.0.1:$DKRON_HTTP"
+      printf 'export JOELCLAW_TEST_DKRON_URL=%q\n' "http://127.0.0.1:$DKRON_HTTP"
+    fi
+    printf 'export JOELCLAW_TEST_RESTATE_INGRESS=%q\n' "http://127.0.0.1:$RESTATE_INGRESS"
+    printf 'export JOELCLAW_TEST_RESTATE_ADMIN=%q\n' "http://127.0.0.1:$RESTATE_ADMIN"
+    printf 'export JOELCLAW_TEST_RECORDER_FILE=%q\n' "$record_file"
+    printf 'export JOELCLAW_TEST_STACK_DIR=%q\n' "$dir"
+  } >"$dir/env.tmp"
+  mv "$dir/env.tmp" "$dir/env"
+  trap - EXIT
+  cat "$dir/env"
+  log "up: stack ready in $(since "$start") (env in $dir/env; stop with: $0 down $dir)"
+}
+
+cmd_down() {
+  [[ $# -eq 1 ]] || usage
+  local start
+  start="$(now_ms)"
+  if [[ ! -d "$1" ]]; then
+    log "down: no stack directory $1; nothing to stop"
+    return 0
+  fi
+  stop_all "$(cd "$1" && pwd -P)"
+  log "down: stopped in $(since "$start")"
+}
+
+cmd_versions() {
+  local rc=0
+  if [[ -x "$DKRON" ]]; then
+    printf 'dkron %s\n' "$("$DKRON" version 2>&1 | sed -n 's/^Version: *//p')"
+  else
+    printf 'dkron: not installed (%s)\n' "$DKRON"
+    rc=1
+  fi
+  if [[ -x "$RESTATE_BIN" ]]; then
+    "$RESTATE_BIN" --version
+  else
+    printf 'restate-server: not installed (%s)\n' "$RESTATE_BIN"
+    rc=1
+  fi
+  return "$rc"
+}
+
+main() {
+  [[ $# -ge 1 ]] || usage
+  local command="$1"
+  shift
+  case "$command" in
+    install) [[ $# -eq 0 ]] || usage; cmd_install ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    versions) [[ $# -eq 0 ]] || usage; cmd_versions ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,369 @@
+//! `sync-tier1`: make Dkron's jobs match `tier1.toml`.
+//!
+//! Load the file, read the live jobs, plan, show the plan; then stop (`--dry-run`), gate on drift
+//! (`--check`, exit 3) or apply it job by job, reading each write back, and optionally fire each
+//! synced job once (`--run-now`). A failed job does not stop the others; the exit code says whether
+//! all of them made it.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{Context, load_manifest};
+use crate::cli::ManifestArgs;
+use crate::error::{CliError, ErrorKind};
+use crate::manifests::render::FieldChange;
+use crate::manifests::schedule::format_in;
+use crate::output::{Report, Styles, now, table};
+use crate::reconcile::{self, Action, Live, Outcome, PlanItem, PlanOptions, RunOutcome};
+use crate::tunnel::AccessInfo;
+
+/// Make Dkron's jobs match tier1.toml: plan, then create, update or prune.
+///
+/// Only jobs whose metadata says `managed-by = joelclaw` and whose `set` is the file's are ever
+/// changed or pruned; a job with a wanted name that something else owns is reported as a conflict
+/// (use --force to adopt it). A second run right after a sync writes nothing.
+#[derive(Debug, clap::Args)]
+pub struct SyncTier1Args {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+
+    /// Print the plan and change nothing.
+    #[arg(long, conflicts_with = "check")]
+    pub dry_run: bool,
+
+    /// Change nothing; exit 3 when Dkron differs from the file (a CI drift gate).
+    #[arg(long)]
+    pub check: bool,
+
+    /// Delete jobs of this file's set that the file no longer lists.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Adopt jobs with a wanted name that this tool does not own (or another set owns).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Trigger each synced, enabled job once after applying (waits for each run to finish).
+    #[arg(long, conflicts_with_all = ["dry_run", "check"])]
+    pub run_now: bool,
+}
+
+/// How a sync was asked to behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    Apply,
+    DryRun,
+    Check,
+}
+
+/// One job in the sync result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncedJob {
+    pub name: String,
+    pub action: Action,
+    pub ok: bool,
+    pub error: Option<String>,
+    pub reason: Option<String>,
+    pub changes: Vec<FieldChange>,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    pub next_fires: Vec<String>,
+    pub cadence: Option<String>,
+    pub migrated_from: Option<String>,
+    pub url: Option<String>,
+    /// The executor config as written (or to be written), secrets redacted.
+    pub executor_config: Option<std::collections::BTreeMap<String, String>>,
+    pub run: Option<RunOutcome>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Counts {
+    pub create: usize,
+    pub update: usize,
+    pub unchanged: usize,
+    pub delete: usize,
+    pub stale: usize,
+    pub conflict: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncResult {
+    #[serde(flatten)]
+    pub access: AccessInfo,
+    pub file: String,
+    pub set: String,
+    pub mode: Mode,
+    pub prune: bool,
+    pub jobs: Vec<SyncedJob>,
+    pub counts: Counts,
+    /// Write requests sent to Dkron (creates, updates, deletes); 0 for a no-op sync.
+    pub writes: usize,
+    pub run_triggered: bool,
+}
+
+pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Report> {
+    let SyncTier1Args {
+        manifest,
+        dry_run,
+        check,
+        prune,
+        force,
+        run_now,
+    } = args;
+    let manifest = load_manifest(&manifest)?;
+    let access = context.dkron().await?;
+    let live = Live::fetch(&access.client, &manifest.jobs).await?;
+    let options = PlanOptions {
+        set: &manifest.set,
+        whole_set: true,
+        prune,
+        force,
+    };
+    let items = reconcile::plan(&manifest.jobs, &live, options);
+    let mode = if check {
+        Mode::Check
+    } else if dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Apply
+    };
+
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
+    let mut writes = 0;
+    if mode == Mode::Apply {
+        for (item, outcome) in items.iter().zip(outcomes.iter_mut()) {
+            if item.action.writes() {
+                writes += 1;
+            }
+            let mut applied = reconcile::apply(&access.client, item).await;
+            if run_now && applied.ok && item.action != Action::Delete {
+                if let Some(def) = &item.def {
+                    applied.run = Some(reconcile::run_now(&access.client, def).await);
+                }
+            }
+            *outcome = Some(applied);
+        }
+    }
+
+    let jobs: Vec<SyncedJob> = items
+        .iter()
+        .zip(outcomes)
+        .map(|(item, outcome)| synced_job(item, outcome, mode))
+        .collect();
+    let counts = count(&jobs);
+    let result = SyncResult {
+        access: access.info.clone(),
+        file: manifest.path.display().to_string(),
+        set: manifest.set.clone(),
+        mode,
+        prune,
+        jobs,
+        counts,
+        writes,
+        run_triggered: run_now,
+    };
+    let human = render_human(&result, context.printer.styles());
+    let drift = result.jobs.iter().any(|job| job.action.is_drift());
+    let failed = result.counts.failed;
+    let runs_failed = result
+        .jobs
+        .iter()
+        .filter(|job| job.run.as_ref().is_some_and(|run| !run.ok))
+        .count();
+    let file = result.file.clone();
+    let mut report = Report::new(&result, human);
+    report = match mode {
+        Mode::Check if drift => report.failed(
+            CliError::new(ErrorKind::Drift, "Dkron differs from the file").hint(format!(
+                "run `joelclaw restate cron sync-tier1 --file {file}` to apply it"
+            )),
+        ),
+        Mode::Check => report,
+        Mode::DryRun => report.next(
+            format!("joelclaw restate cron sync-tier1 --file {file}"),
+            "apply this plan",
+        ),
+        Mode::Apply if failed > 0 => report.failed(
+            CliError::new(
+                ErrorKind::SyncFailed,
+                format!("{failed} of {} jobs failed to sync", result.jobs.len()),
+            )
+            .hint("the failed jobs say why; re-running converges"),
+        ),
+        Mode::Apply if runs_failed > 0 => report.failed(
+            CliError::new(
+                ErrorKind::RunFailed,
+                format!("{runs_failed} triggered runs failed"),
+            )
+            .hint("the jobs were synced; see each job's run error"),
+        ),
+        Mode::Apply => report,
+    };
+    Ok(report.next(
+        "joelclaw restate cron list",
+        "see the managed jobs and their next fire times",
+    ))
+}
+
+pub(super) fn synced_job(item: &PlanItem, outcome: Option<Outcome>, mode: Mode) -> SyncedJob {
+    let (ok, error, run) = match outcome {
+        Some(outcome) => (outcome.ok, outcome.error, outcome.run),
+        // Not applied: a conflict is still a job that cannot be synced as the file says.
+        None => (
+            item.action != Action::Conflict,
+            (item.action == Action::Conflict && mode == Mode::Apply)
+                .then(|| item.reason.clone().unwrap_or_default()),
+            None,
+        ),
+    };
+    let def = item.def.as_ref();
+    let next_fires = def
+        .map(|def| {
+            def.schedule
+                .next_fires(def.timezone, now().with_timezone(&Utc), 3)
+                .iter()
+                .map(|time| time.to_rfc3339())
+                .collect()
+        })
+        .unwrap_or_default();
+    SyncedJob {
+        name: item.name.clone(),
+        action: item.action,
+        ok,
+        error,
+        reason: item.reason.clone(),
+        changes: item.changes.clone(),
+        schedule: item
+            .rendered
+            .as_ref()
+            .map(|rendered| rendered.schedule.clone())
+            .or_else(|| item.live.as_ref().map(|job| job.schedule.clone())),
+        timezone: def.map(|def| def.timezone.name().to_string()),
+        next_fires,
+        cadence: def.and_then(|def| def.schedule.cadence()),
+        migrated_from: def.and_then(|def| def.migrated_from.clone()),
+        url: item
+            .rendered
+            .as_ref()
+            .map(|rendered| rendered.executor_config["url"].clone()),
+        executor_config: item
+            .rendered
+            .as_ref()
+            .map(|rendered| rendered.display_executor_config()),
+        run,
+    }
+}
+
+pub(super) fn count(jobs: &[SyncedJob]) -> Counts {
+    let mut counts = Counts::default();
+    for job in jobs {
+        match job.action {
+            Action::Create => counts.create += 1,
+            Action::Update => counts.update += 1,
+            Action::Unchanged => counts.unchanged += 1,
+            Action::Delete => counts.delete += 1,
+            Action::Stale => counts.stale += 1,
+            Action::Conflict => counts.conflict += 1,
+        }
+        if !job.ok {
+            counts.failed += 1;
+        }
+    }
+    counts
+}
+
+/// The plan table, the field changes under it and a summary line.
+pub fn render_human(result: &SyncResult, styles: Styles) -> String {
+    let mut table = table(&["job", "action", "schedule", "next fire", "result"]);
+    for job in &result.jobs {
+        let action = match job.action {
+            Action::Unchanged => styles.dim("unchanged"),
+            Action::Create | Action::Update => styles.good(job.action.as_str()),
+            Action::Delete | Action::Stale | Action::Conflict => styles.warn(job.action.as_str()),
+        };
+        let schedule = match (&job.schedule, &job.timezone) {
+            (Some(schedule), Some(zone)) => format!("{schedule} ({zone})"),
+            (Some(schedule), None) => schedule.clone(),
+            _ => String::new(),
+        };
+        let next = job
+            .next_fires
+            .first()
+            .and_then(|time| chrono::DateTime::parse_from_rfc3339(time).ok())
+            .map(|time| format_in(&time.with_timezone(&Utc)))
+            .or_else(|| job.cadence.clone())
+            .unwrap_or_else(|| "-".to_string());
+        let outcome = match (result.mode, job.ok, &job.error) {
+            (_, false, Some(error)) => styles.bad(&format!("failed: {error}")),
+            (Mode::Apply, true, _) if job.action.writes() => styles.good("done"),
+            (Mode::Apply, true, _) => "ok".to_string(),
+            (_, _, _) => match &job.reason {
+                Some(reason) => reason.clone(),
+                None => "-".to_string(),
+            },
+        };
+        let outcome = match &job.run {
+            Some(run) if run.ok => format!("{outcome}; ran"),
+            Some(run) => format!(
+                "{outcome}; {}",
+                styles.bad(&format!(
+                    "run failed: {}",
+                    run.error.as_deref().unwrap_or("")
+                ))
+            ),
+            None => outcome,
+        };
+        table.add_row(vec![job.name.clone(), action, schedule, next, outcome]);
+    }
+    let mut text = format!(
+        "{} {} (set `{}`) against {}\n{table}\n",
+        styles.bold(match result.mode {
+            Mode::Apply => "Sync",
+            Mode::DryRun => "Plan (dry run)",
+            Mode::Check => "Drift check",
+        }),
+        result.file,
+        result.set,
+        result.access.base_url,
+    );
+    for job in result.jobs.iter().filter(|job| !job.changes.is_empty()) {
+        text.push_str(&format!("\n{} {}\n", styles.bold("~"), job.name));
+        for change in &job.changes {
+            text.push_str(&format!(
+                "    {}: {} -> {}\n",
+                change.field,
+                styles.bad(&quote(&change.from)),
+                styles.good(&quote(&change.to))
+            ));
+        }
+    }
+    let counts = &result.counts;
+    text.push_str(&format!(
+        "\n{} to create, {} to update, {} unchanged, {} to delete, {} stale, {} conflicts; {} writes{}\n",
+        counts.create,
+        counts.update,
+        counts.unchanged,
+        counts.delete,
+        counts.stale,
+        counts.conflict,
+        result.writes,
+        if counts.failed > 0 {
+            format!(", {}", styles.bad(&format!("{} failed", counts.failed)))
+        } else {
+            String::new()
+        }
+    ));
+    text
+}
+
+fn quote(text: &str) -> String {
+    if text.is_empty() {
+        "(none)".to_string()
+    } else {
+        format!("{text:?}")
+    }
+}

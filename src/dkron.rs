@@ -1,0 +1,553 @@
+//! The Dkron v4 REST client and everything we know about its wire quirks.
+//!
+//! This module owns the job model as Dkron stores it, the request paths (names are percent-encoded,
+//! never a trailing slash), the status codes and their meaning, the plain-text or empty error bodies
+//! and the `X-Whom` header that names the answering node. Commands see typed results and a
+//! [`DkronError`] that already says what happened in words; they never touch HTTP themselves. How the
+//! base URL is reached (directly or through a tunnel) is decided in `crate::tunnel`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize};
+use url::Url;
+
+use crate::error::ErrorKind;
+
+/// Metadata key and value that mark a job as written (and therefore owned) by this tool.
+pub const MANAGED_BY_KEY: &str = "managed-by";
+pub const MANAGED_BY_VALUE: &str = "joelclaw";
+/// Metadata key holding the ownership scope (`[defaults] set` in tier1.toml).
+pub const SET_KEY: &str = "set";
+
+/// Ordinary requests; Dkron answers these from memory, so 15 s only trips on a dead connection.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A job as Dkron's API returns and accepts it. Every field Dkron knows is modelled, so a job read
+/// and written back loses nothing (writes are full replacements).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub displayname: String,
+    #[serde(default)]
+    pub schedule: String,
+    #[serde(default)]
+    pub timezone: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub owner_email: String,
+    #[serde(default)]
+    pub success_count: i64,
+    #[serde(default)]
+    pub error_count: i64,
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub last_success: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub last_error: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(default)]
+    pub retries: u32,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub dependent_jobs: Vec<String>,
+    #[serde(default)]
+    pub parent_job: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub processors: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub concurrency: String,
+    #[serde(default)]
+    pub executor: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub executor_config: BTreeMap<String, String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub next: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub ephemeral: bool,
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Job {
+    /// True when this tool wrote the job (it carries `managed-by = joelclaw`).
+    pub fn is_managed(&self) -> bool {
+        self.metadata.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+    }
+
+    /// The ownership scope of a managed job.
+    pub fn set(&self) -> Option<&str> {
+        self.is_managed()
+            .then(|| self.metadata.get(SET_KEY).map(String::as_str))
+            .flatten()
+    }
+}
+
+/// A serf member as `/v1/members` reports it (capitalised keys, from serf).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Addr", default)]
+    pub addr: String,
+    #[serde(rename = "Port", default)]
+    pub port: u16,
+    #[serde(rename = "Tags", default, deserialize_with = "null_as_default")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(rename = "statusText", default)]
+    pub status_text: String,
+}
+
+/// `GET /v1`: who answered and which version it runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentInfo {
+    pub agent: AgentName,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentName {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+/// What went wrong talking to Dkron, phrased for a person.
+#[derive(Debug, thiserror::Error)]
+pub enum DkronError {
+    #[error("cannot reach Dkron at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("Dkron answered {status} to {method} {path}{}: {}", whom_suffix(.whom), body_text(.body))]
+    Status {
+        status: StatusCode,
+        method: Method,
+        path: String,
+        whom: Option<String>,
+        body: String,
+    },
+    #[error("Dkron's answer to {method} {path} is not what its API documents: {reason}")]
+    Decode {
+        method: Method,
+        path: String,
+        reason: String,
+    },
+}
+
+impl DkronError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Unreachable { .. } => ErrorKind::DkronUnreachable,
+            _ => ErrorKind::DkronError,
+        }
+    }
+
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// A hint for the status codes whose meaning Dkron hides behind an empty body.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Unreachable { .. } => Some(
+                "check that Dkron is running and that --base-url / DKRON_URL points at its HTTP port",
+            ),
+            Self::Status {
+                status,
+                method,
+                path,
+                ..
+            } => {
+                if *status == StatusCode::NOT_FOUND && path.ends_with("/run") {
+                    Some(
+                        "Dkron answers 404 to a run for an unknown job, a disabled job, no matching node or no leader",
+                    )
+                } else if *status == StatusCode::NOT_FOUND && *method == Method::DELETE {
+                    Some(
+                        "Dkron answers 404 to a delete for an unknown job, a job with dependent jobs, or when it has no leader",
+                    )
+                } else if status.is_server_error() {
+                    Some("Dkron may have no Raft leader yet; check `joelclaw restate cron status`")
+                } else {
+                    None
+                }
+            }
+            Self::Decode { .. } => None,
+        }
+    }
+}
+
+fn whom_suffix(whom: &Option<String>) -> String {
+    whom.as_ref()
+        .map(|node| format!(" (node {node})"))
+        .unwrap_or_default()
+}
+
+fn body_text(body: &str) -> String {
+    let trimmed = body.trim();
+    if trimmed.is_empty() {
+        "(empty body)".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// A raw answer: status, the node that gave it and the body text.
+struct Answer {
+    status: StatusCode,
+    whom: Option<String>,
+    body: String,
+    total_count: Option<u64>,
+}
+
+/// The client. Cheap to clone; all requests go to `base_url`.
+#[derive(Debug, Clone)]
+pub struct DkronClient {
+    http: reqwest::Client,
+    base_url: Url,
+}
+
+impl DkronClient {
+    pub fn new(base_url: Url) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("joelclaw/", env!("CARGO_PKG_VERSION")))
+            // Dkron redirects on a trailing slash; we never send one, so a redirect is a bug to see.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self { http, base_url })
+    }
+
+    /// Builds `<base>/<segments…>`, percent-encoding each segment (job names may hold any lower-case
+    /// letter Dkron accepts, `ß` included).
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base_url.clone();
+        url.path_segments_mut()
+            .expect("base URL is http(s)")
+            .pop_if_empty()
+            .extend(segments);
+        url
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        timeout: Duration,
+    ) -> Result<Answer, DkronError> {
+        let path = display_path(&url);
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .timeout(timeout);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| DkronError::Unreachable {
+                url: self.base_url.to_string(),
+                reason: transport_reason(&error),
+            })?;
+        let status = response.status();
+        let whom = header(&response, "x-whom");
+        let total_count = header(&response, "x-total-count").and_then(|v| v.parse().ok());
+        let body = response.text().await.map_err(|error| DkronError::Decode {
+            method: method.clone(),
+            path: path.clone(),
+            reason: format!("the body could not be read: {}", transport_reason(&error)),
+        })?;
+        Ok(Answer {
+            status,
+            whom,
+            body,
+            total_count,
+        })
+    }
+
+    /// Sends a request and insists on one success status, decoding the JSON body.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        expect: StatusCode,
+        timeout: Duration,
+    ) -> Result<(T, Answer), DkronError> {
+        let path = display_path(&url);
+        let answer = self.send(method.clone(), url, body, timeout).await?;
+        if answer.status != expect {
+            return Err(DkronError::Status {
+                status: answer.status,
+                method,
+                path,
+                whom: answer.whom,
+                body: answer.body,
+            });
+        }
+        let value = serde_json::from_str(&answer.body).map_err(|error| DkronError::Decode {
+            method,
+            path,
+            reason: if answer.body.trim().is_empty() {
+                "the body is empty".to_string()
+            } else {
+                error.to_string()
+            },
+        })?;
+        Ok((value, answer))
+    }
+
+    /// `GET /health`: the status code and whatever body came back.
+    pub async fn health(&self) -> Result<(StatusCode, String), DkronError> {
+        let answer = self
+            .send(Method::GET, self.url(&["health"]), None, REQUEST_TIMEOUT)
+            .await?;
+        Ok((answer.status, answer.body))
+    }
+
+    pub async fn agent(&self) -> Result<AgentInfo, DkronError> {
+        let url = self.url(&["v1"]);
+        Ok(self
+            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await?
+            .0)
+    }
+
+    pub async fn members(&self) -> Result<Vec<Member>, DkronError> {
+        let url = self.url(&["v1", "members"]);
+        Ok(self
+            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await?
+            .0)
+    }
+
+    /// `GET /v1/leader`; `None` when the cluster has no leader (Dkron answers 500 `null`).
+    pub async fn leader(&self) -> Result<Option<Member>, DkronError> {
+        let url = self.url(&["v1", "leader"]);
+        match self
+            .call::<Option<Member>>(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await
+        {
+            Ok((leader, _)) => Ok(leader),
+            Err(DkronError::Status { status, body, .. })
+                if status == StatusCode::INTERNAL_SERVER_ERROR && body.trim() == "null" =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Lists jobs. `metadata` filters server-side (exact match, AND across keys).
+    pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
+        let mut url = self.url(&["v1", "jobs"]);
+        {
+            let mut query = url.query_pairs_mut();
+            for (key, value) in metadata {
+                query.append_pair(&format!("metadata[{key}]"), value);
+            }
+        }
+        if metadata.is_empty() {
+            url.set_query(None);
+        }
+        Ok(self
+            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await?
+            .0)
+    }
+
+    /// Counts jobs matching a metadata filter without fetching them: an empty slice still carries
+    /// `X-Total-Count` (counted after filtering, before slicing).
+    pub async fn count_jobs(&self, metadata: &[(&str, &str)]) -> Result<u64, DkronError> {
+        let mut url = self.url(&["v1", "jobs"]);
+        {
+            let mut query = url.query_pairs_mut();
+            for (key, value) in metadata {
+                query.append_pair(&format!("metadata[{key}]"), value);
+            }
+            // `_start = _end = 0` is the one slice that is valid for every total, 0 included.
+            query.append_pair("_start", "0").append_pair("_end", "0");
+        }
+        let path = display_path(&url);
+        let (_, answer) = self
+            .call::<serde_json::Value>(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await?;
+        answer.total_count.ok_or_else(|| DkronError::Decode {
+            method: Method::GET,
+            path,
+            reason: "the X-Total-Count header is missing".to_string(),
+        })
+    }
+
+    /// `GET /v1/jobs/{name}`; `None` on 404 (which Dkron sends with an empty body).
+    pub async fn get_job(&self, name: &str) -> Result<Option<Job>, DkronError> {
+        let url = self.url(&["v1", "jobs", name]);
+        match self
+            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await
+        {
+            Ok((job, _)) => Ok(Some(job)),
+            Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Creates or fully replaces a job (`POST /v1/jobs`, 201). Dkron's 201 body only echoes the
+    /// request, so callers read the job back to see what was stored.
+    pub async fn upsert_job(&self, job: &Job) -> Result<(), DkronError> {
+        let url = self.url(&["v1", "jobs"]);
+        let body = serde_json::to_value(job).map_err(|error| DkronError::Decode {
+            method: Method::POST,
+            path: "/v1/jobs".to_string(),
+            reason: error.to_string(),
+        })?;
+        self.call::<serde_json::Value>(
+            Method::POST,
+            url,
+            Some(&body),
+            StatusCode::CREATED,
+            REQUEST_TIMEOUT,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a job and its executions; returns the job as it was.
+    pub async fn delete_job(&self, name: &str) -> Result<Job, DkronError> {
+        let url = self.url(&["v1", "jobs", name]);
+        Ok(self
+            .call(Method::DELETE, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .await?
+            .0)
+    }
+
+    /// Triggers a run. Dkron's handler blocks until the execution has finished on every target
+    /// node (retries included), so the timeout must cover the job's own timeout.
+    pub async fn run_job(&self, name: &str, timeout: Duration) -> Result<(), DkronError> {
+        let url = self.url(&["v1", "jobs", name, "run"]);
+        let path = display_path(&url);
+        let answer = self.send(Method::POST, url, None, timeout).await?;
+        // The source sets 202 and then renders 200; accept both so a fix upstream does not break us.
+        if answer.status == StatusCode::OK || answer.status == StatusCode::ACCEPTED {
+            Ok(())
+        } else {
+            Err(DkronError::Status {
+                status: answer.status,
+                method: Method::POST,
+                path,
+                whom: answer.whom,
+                body: answer.body,
+            })
+        }
+    }
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+fn display_path(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// The innermost cause of a transport error ("connection refused", "operation timed out").
+fn transport_reason(error: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = error;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    let inner = source.to_string();
+    if error.is_timeout() {
+        format!("timed out ({inner})")
+    } else {
+        inner
+    }
+}
+
+/// Dkron renders maps and lists it never set as `null`; treat that as empty.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// Dkron renders "never" as `null` or as Go's zero time `0001-01-01T00:00:00Z`.
+fn zero_time_as_none<'de, D, Tz>(deserializer: D) -> Result<Option<DateTime<Tz>>, D::Error>
+where
+    D: Deserializer<'de>,
+    Tz: chrono::TimeZone,
+    DateTime<Tz>: Deserialize<'de>,
+{
+    let value = Option::<DateTime<Tz>>::deserialize(deserializer)?;
+    Ok(value.filter(|time| time.naive_utc().and_utc().timestamp() > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_from_dkron_normalises_nulls_and_zero_times() {
+        let job: Job = serde_json::from_str(
+            r#"{"id":"a","name":"a","schedule":"@every 1s","tags":null,"metadata":null,
+                "processors":{},"executor_config":null,"dependent_jobs":null,
+                "next":"0001-01-01T00:00:00Z","last_success":null,"status":""}"#,
+        )
+        .unwrap();
+        assert!(job.tags.is_empty() && job.metadata.is_empty());
+        assert_eq!(job.next, None);
+        assert_eq!(job.last_success, None);
+        assert!(!job.is_managed());
+    }
+
+    #[test]
+    fn urls_percent_encode_job_names() {
+        let client = DkronClient::new(Url::parse("http://127.0.0.1:1/prefix/").unwrap()).unwrap();
+        assert_eq!(
+            client.url(&["v1", "jobs", "straße/x", "run"]).as_str(),
+            "http://127.0.0.1:1/prefix/v1/jobs/stra%C3%9Fe%2Fx/run"
+        );
+    }
+
+    #[test]
+    fn status_errors_name_the_node_and_say_when_the_body_is_empty() {
+        let error = DkronError::Status {
+            status: StatusCode::NOT_FOUND,
+            method: Method::DELETE,
+            path: "/v1/jobs/a".to_string(),
+            whom: Some("n1".to_string()),
+            body: String::new(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "Dkron answered 404 Not Found to DELETE /v1/jobs/a (node n1): (empty body)"
+        );
+        assert!(error.hint().unwrap().contains("dependent jobs"));
+    }
+}

@@ -1,0 +1,129 @@
+//! The error and exit-code vocabulary of the CLI.
+//!
+//! Every failure a command can report is a [`CliError`]: a stable machine code for `--json` consumers,
+//! a message, an optional hint a person can act on, and the [`ExitCode`] class it maps to. Anything
+//! that is not a `CliError` (an unexpected I/O error, say) surfaces as an operation failure.
+
+use std::fmt;
+
+/// Process exit codes; the table in the README mirrors this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything asked for was done, and Dkron is healthy.
+    Success = 0,
+    /// An operation failed (a Dkron error, a failed job in a sync, an unhealthy Dkron).
+    Failure = 1,
+    /// Bad flags or bad input (an invalid `tier1.toml`, a bad `--body`).
+    Usage = 2,
+    /// `sync-tier1 --check` found live jobs that differ from the file.
+    Drift = 3,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// The kinds of failure, each with its stable `error.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Usage,
+    InvalidManifest,
+    InvalidJob,
+    NoDkronUrl,
+    DkronUnreachable,
+    DkronError,
+    JobNotFound,
+    NotOwned,
+    JobExists,
+    SyncFailed,
+    Drift,
+    Unhealthy,
+    RunFailed,
+    Failed,
+}
+
+impl ErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Usage => "RESTATE_CRON_USAGE",
+            Self::InvalidManifest => "RESTATE_CRON_INVALID_MANIFEST",
+            Self::InvalidJob => "RESTATE_CRON_INVALID_JOB",
+            Self::NoDkronUrl => "RESTATE_CRON_NO_DKRON_URL",
+            Self::DkronUnreachable => "RESTATE_CRON_DKRON_UNREACHABLE",
+            Self::DkronError => "RESTATE_CRON_DKRON_ERROR",
+            Self::JobNotFound => "RESTATE_CRON_JOB_NOT_FOUND",
+            Self::NotOwned => "RESTATE_CRON_NOT_OWNED",
+            Self::JobExists => "RESTATE_CRON_JOB_EXISTS",
+            Self::SyncFailed => "RESTATE_CRON_SYNC_FAILED",
+            Self::Drift => "RESTATE_CRON_DRIFT",
+            Self::Unhealthy => "RESTATE_CRON_UNHEALTHY",
+            Self::RunFailed => "RESTATE_CRON_RUN_FAILED",
+            Self::Failed => "RESTATE_CRON_FAILED",
+        }
+    }
+
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            Self::Usage | Self::InvalidManifest | Self::InvalidJob | Self::NoDkronUrl => {
+                ExitCode::Usage
+            }
+            Self::Drift => ExitCode::Drift,
+            _ => ExitCode::Failure,
+        }
+    }
+}
+
+/// A failure with everything the printer needs to report it in either output mode.
+#[derive(Debug)]
+pub struct CliError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+    /// The result document to print beside the error (e.g. a sync report whose jobs partly failed).
+    pub result: Option<serde_json::Value>,
+}
+
+impl CliError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            hint: None,
+            result: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_result(mut self, result: serde_json::Value) -> Self {
+        self.result = Some(result);
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// Classifies any error chain: a [`CliError`] anywhere in it wins, then a Dkron client error,
+/// otherwise it is a plain failure.
+pub fn classify(error: &anyhow::Error) -> (ErrorKind, Option<&CliError>) {
+    for cause in error.chain() {
+        if let Some(cli) = cause.downcast_ref::<CliError>() {
+            return (cli.kind, Some(cli));
+        }
+        if let Some(dkron) = cause.downcast_ref::<crate::dkron::DkronError>() {
+            return (dkron.kind(), None);
+        }
+    }
+    (ErrorKind::Failed, None)
+}

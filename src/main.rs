@@ -1,0 +1,100 @@
+//! `joelclaw`: the operator CLI for the Dkron -> Restate cron pipeline.
+//!
+//! `main` parses the command line, builds the printer and the command context, runs one command and
+//! maps its outcome to the documented exit code. Usage errors are enveloped in `--json` mode too.
+
+mod cli;
+mod commands;
+mod dkron;
+mod error;
+mod manifests;
+mod output;
+mod reconcile;
+mod tunnel;
+
+use clap::Parser;
+use clap::error::ErrorKind as ClapErrorKind;
+
+use crate::cli::{Cli, RestateCommand, TopCommand};
+use crate::error::{CliError, ErrorKind, ExitCode};
+use crate::output::{ColorChoice, Printer};
+
+fn main() {
+    let code = match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(error) => usage_error(error),
+    };
+    std::process::exit(code.code());
+}
+
+fn run(cli: Cli) -> ExitCode {
+    let TopCommand::Restate(restate) = cli.command;
+    let RestateCommand::Cron(cron) = restate.command;
+    let printer = Printer::new(
+        cron.global.json,
+        cron.global.color,
+        format!("joelclaw restate cron {}", cron.command.name()),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return printer.error(&error.into()),
+    };
+    let context = commands::Context::new(printer.clone(), &cron.global);
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = commands::run(&context, cron.command) => outcome,
+            _ = tokio::signal::ctrl_c() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),
+        }
+    });
+    match outcome {
+        Ok(report) => printer.report(report),
+        Err(error) => printer.error(&error),
+    }
+}
+
+/// Clap's own errors: help and version print as usual; everything else is exit 2, enveloped
+/// when `--json` appears anywhere on the command line.
+fn usage_error(error: clap::Error) -> ExitCode {
+    if matches!(
+        error.kind(),
+        ClapErrorKind::DisplayHelp
+            | ClapErrorKind::DisplayVersion
+            | ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return if error.kind() == ClapErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::Usage
+        } else {
+            ExitCode::Success
+        };
+    }
+    let json = std::env::args().any(|arg| arg == "--json");
+    if !json {
+        let _ = error.print();
+        return ExitCode::Usage;
+    }
+    let command = std::env::args()
+        .skip(1)
+        .take_while(|arg| !arg.starts_with('-'))
+        .fold("joelclaw".to_string(), |line, word| {
+            format!("{line} {word}")
+        });
+    let message = error
+        .render()
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string();
+    let printer = Printer::new(true, ColorChoice::Never, command);
+    printer.error(
+        &CliError::new(ErrorKind::Usage, message)
+            .hint("see `joelclaw restate cron --help`")
+            .into(),
+    )
+}

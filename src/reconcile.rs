@@ -1,0 +1,395 @@
+//! Reconciling job definitions with Dkron: plan, then apply.
+//!
+//! A plan compares each rendered definition with the live job of the same name and decides one
+//! action per job. Ownership is the safety rule: a job is ours only when it carries
+//! `managed-by = joelclaw` and our `set`; anything else with a wanted name is a conflict unless the
+//! user forces adoption, and pruning only ever considers jobs of our own set. Applying writes full
+//! replacements (Dkron's only kind of write), reads each job back to prove what was stored, keeps
+//! going past failures and reports every job's outcome. Shared by `sync-tier1`, `enable-health` and
+//! `create`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::dkron::{DkronClient, Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::manifests::JobDef;
+use crate::manifests::render::{FieldChange, Rendered, render};
+
+/// What a plan does with one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Not in Dkron: write it.
+    Create,
+    /// In Dkron and ours, with a controlled field that differs: rewrite it.
+    Update,
+    /// In Dkron and ours, matching the file.
+    Unchanged,
+    /// Ours (this set), gone from the file, and `--prune` was given: delete it.
+    Delete,
+    /// Ours (this set), gone from the file, no `--prune`: left alone, reported as drift.
+    Stale,
+    /// The name is taken by a job we do not own (or another set owns): left alone.
+    Conflict,
+}
+
+impl Action {
+    pub fn writes(self) -> bool {
+        matches!(self, Self::Create | Self::Update | Self::Delete)
+    }
+
+    /// True when the live state differs from the file.
+    pub fn is_drift(self) -> bool {
+        !matches!(self, Self::Unchanged)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Unchanged => "unchanged",
+            Self::Delete => "delete",
+            Self::Stale => "stale",
+            Self::Conflict => "conflict",
+        }
+    }
+}
+
+/// One job's line in a plan.
+#[derive(Debug, Clone)]
+pub struct PlanItem {
+    pub name: String,
+    pub action: Action,
+    pub changes: Vec<FieldChange>,
+    /// Why a job is stale or conflicting.
+    pub reason: Option<String>,
+    pub rendered: Option<Rendered>,
+    pub def: Option<JobDef>,
+    pub live: Option<Job>,
+}
+
+/// Live jobs relevant to a plan.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// Every job with `managed-by = joelclaw`, by name.
+    pub managed: BTreeMap<String, Job>,
+    /// Jobs we do not manage whose names the definitions want, by name.
+    pub foreign: BTreeMap<String, Job>,
+}
+
+impl Live {
+    /// Reads what a plan needs: one filtered list, plus one GET per wanted name that is not ours
+    /// (so a no-op sync is a single request).
+    pub async fn fetch(client: &DkronClient, defs: &[JobDef]) -> anyhow::Result<Self> {
+        let managed: BTreeMap<String, Job> = client
+            .list_jobs(&[(MANAGED_BY_KEY, MANAGED_BY_VALUE)])
+            .await?
+            .into_iter()
+            .filter(Job::is_managed)
+            .map(|job| (job.name.clone(), job))
+            .collect();
+        let mut foreign = BTreeMap::new();
+        for def in defs.iter().filter(|def| !managed.contains_key(&def.name)) {
+            if let Some(job) = client.get_job(&def.name).await? {
+                foreign.insert(def.name.clone(), job);
+            }
+        }
+        Ok(Self { managed, foreign })
+    }
+}
+
+/// How a plan treats jobs outside the file.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanOptions<'a> {
+    pub set: &'a str,
+    /// Consider owned jobs of `set` that the file no longer lists (`sync-tier1`; not `create`).
+    pub whole_set: bool,
+    pub prune: bool,
+    /// Adopt jobs we do not own (or that another set owns) instead of reporting a conflict.
+    pub force: bool,
+}
+
+/// Computes the plan: the file's jobs in file order, then jobs of our set the file dropped.
+pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanItem> {
+    let mut items: Vec<PlanItem> = defs
+        .iter()
+        .map(|def| {
+            let rendered = render(def);
+            let existing = live.managed.get(&def.name).or(live.foreign.get(&def.name));
+            let (action, changes, reason) = match existing {
+                None => (Action::Create, Vec::new(), None),
+                Some(job) => {
+                    let owner = ownership(job);
+                    let ours = job.set() == Some(options.set);
+                    let changes = rendered.diff(job);
+                    if !ours && !options.force {
+                        (
+                            Action::Conflict,
+                            changes,
+                            Some(format!("{owner}; --force adopts it")),
+                        )
+                    } else if changes.is_empty() {
+                        (Action::Unchanged, changes, None)
+                    } else {
+                        let reason = (!ours).then(|| format!("adopting a job {owner}"));
+                        (Action::Update, changes, reason)
+                    }
+                }
+            };
+            PlanItem {
+                name: def.name.clone(),
+                action,
+                changes,
+                reason,
+                rendered: Some(rendered),
+                def: Some(def.clone()),
+                live: existing.cloned(),
+            }
+        })
+        .collect();
+    if options.whole_set {
+        for job in live.managed.values() {
+            if job.set() == Some(options.set) && !defs.iter().any(|def| def.name == job.name) {
+                let (action, reason) = if options.prune {
+                    (Action::Delete, "gone from the file".to_string())
+                } else {
+                    (
+                        Action::Stale,
+                        "gone from the file; --prune deletes it".to_string(),
+                    )
+                };
+                items.push(PlanItem {
+                    name: job.name.clone(),
+                    action,
+                    changes: Vec::new(),
+                    reason: Some(reason),
+                    rendered: None,
+                    def: None,
+                    live: Some(job.clone()),
+                });
+            }
+        }
+    }
+    items
+}
+
+fn ownership(job: &Job) -> String {
+    match job.set() {
+        Some(set) => format!("owned by set `{set}`"),
+        None if job.is_managed() => "managed by joelclaw without a set".to_string(),
+        None => "not managed by joelclaw".to_string(),
+    }
+}
+
+/// What happened to one job when a plan was applied.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub ok: bool,
+    pub error: Option<String>,
+    /// Whether a run was triggered after the write, and how it went.
+    pub run: Option<RunOutcome>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunOutcome {
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+/// Applies one plan item: the write, then the read-back that proves it.
+pub async fn apply(client: &DkronClient, item: &PlanItem) -> Outcome {
+    let result = match (item.action, &item.rendered) {
+        (Action::Create | Action::Update, Some(rendered)) => write(client, rendered, item).await,
+        (Action::Delete, _) => delete(client, &item.name).await,
+        _ => Ok(()),
+    };
+    match result {
+        Ok(()) => Outcome {
+            ok: item.action != Action::Conflict,
+            error: (item.action == Action::Conflict).then(|| {
+                format!(
+                    "not written: {}",
+                    item.reason.as_deref().unwrap_or("the name is taken")
+                )
+            }),
+            run: None,
+        },
+        Err(error) => Outcome {
+            ok: false,
+            error: Some(error),
+            run: None,
+        },
+    }
+}
+
+async fn write(client: &DkronClient, rendered: &Rendered, item: &PlanItem) -> Result<(), String> {
+    let job = rendered.onto(item.live.as_ref());
+    client
+        .upsert_job(&job)
+        .await
+        .map_err(|error| rendered.redact(&error.to_string()))?;
+    // The 201 body only echoes the request; only a read proves what Dkron stored.
+    match client.get_job(&item.name).await {
+        Ok(Some(stored)) => {
+            let changes = rendered.diff(&stored);
+            if changes.is_empty() {
+                Ok(())
+            } else {
+                let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+                Err(format!(
+                    "read-back differs from what was written in {}",
+                    fields.join(", ")
+                ))
+            }
+        }
+        Ok(None) => Err("read-back found no job right after the write".to_string()),
+        Err(error) => Err(format!("read-back failed: {error}")),
+    }
+}
+
+async fn delete(client: &DkronClient, name: &str) -> Result<(), String> {
+    client
+        .delete_job(name)
+        .await
+        .map_err(|error| error.to_string())?;
+    match client.get_job(name).await {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err("read-back still finds the job after the delete".to_string()),
+        Err(error) => Err(format!("read-back failed: {error}")),
+    }
+}
+
+/// Triggers one run. Dkron blocks until the execution ends, so allow the job's own timeout for
+/// each attempt plus a margin.
+pub async fn run_now(client: &DkronClient, def: &JobDef) -> RunOutcome {
+    if !def.enabled {
+        return RunOutcome {
+            ok: false,
+            error: Some(
+                "not run: the job is disabled (Dkron answers 404 to a run of a disabled job)"
+                    .to_string(),
+            ),
+        };
+    }
+    let attempts = u64::from(def.retries) + 1;
+    let timeout = Duration::from_secs(u64::from(def.timeout_seconds) * attempts + 15);
+    match client.run_job(&def.name, timeout).await {
+        Ok(()) => RunOutcome {
+            ok: true,
+            error: None,
+        },
+        Err(error) => {
+            let hint = error
+                .hint()
+                .map(|hint| format!(" ({hint})"))
+                .unwrap_or_default();
+            RunOutcome {
+                ok: false,
+                error: Some(format!("{error}{hint}")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifests::{Overrides, parse};
+    use std::path::Path;
+
+    fn defs(names: &[&str]) -> Vec<JobDef> {
+        let mut source = String::from("[defaults]\nrestate_url = \"http://r:8080\"\n");
+        for name in names {
+            source.push_str(&format!(
+                "[[jobs]]\nname = \"{name}\"\nschedule = \"@every 1m\"\nservice = \"s\"\nhandler = \"h\"\n"
+            ));
+        }
+        parse(&source, Path::new("t.toml"), &Overrides::default(), &|_| {
+            None
+        })
+        .unwrap()
+        .jobs
+    }
+
+    fn options(prune: bool, force: bool) -> PlanOptions<'static> {
+        PlanOptions {
+            set: "tier1",
+            whole_set: true,
+            prune,
+            force,
+        }
+    }
+
+    fn live_from(defs: &[JobDef]) -> Live {
+        let mut live = Live::default();
+        for def in defs {
+            let job = render(def).onto(None);
+            live.managed.insert(job.name.clone(), job);
+        }
+        live
+    }
+
+    fn actions(items: &[PlanItem]) -> Vec<(String, Action)> {
+        items
+            .iter()
+            .map(|item| (item.name.clone(), item.action))
+            .collect()
+    }
+
+    #[test]
+    fn an_applied_file_plans_as_unchanged() {
+        let wanted = defs(&["a", "b"]);
+        let items = plan(&wanted, &live_from(&wanted), options(true, false));
+        assert!(items.iter().all(|item| item.action == Action::Unchanged));
+    }
+
+    #[test]
+    fn dropped_jobs_of_our_set_are_stale_or_pruned_and_others_untouched() {
+        let mut live = live_from(&defs(&["a", "gone"]));
+        let mut other_set = render(&defs(&["theirs"])[0]).onto(None);
+        other_set.metadata.insert("set".into(), "other".into());
+        live.managed.insert("theirs".into(), other_set);
+        let wanted = defs(&["a", "new"]);
+        assert_eq!(
+            actions(&plan(&wanted, &live, options(false, false))),
+            vec![
+                ("a".into(), Action::Unchanged),
+                ("new".into(), Action::Create),
+                ("gone".into(), Action::Stale)
+            ]
+        );
+        assert_eq!(
+            plan(&wanted, &live, options(true, false))[2].action,
+            Action::Delete
+        );
+    }
+
+    #[test]
+    fn foreign_jobs_with_a_wanted_name_conflict_unless_forced() {
+        let wanted = defs(&["a"]);
+        let mut live = Live::default();
+        let mut foreign = render(&wanted[0]).onto(None);
+        foreign.metadata.clear();
+        live.foreign.insert("a".into(), foreign);
+        let items = plan(&wanted, &live, options(true, false));
+        assert_eq!(items[0].action, Action::Conflict);
+        assert!(items[0].reason.as_deref().unwrap().contains("not managed"));
+        let items = plan(&wanted, &live, options(true, true));
+        assert_eq!(items[0].action, Action::Update);
+    }
+
+    #[test]
+    fn a_changed_schedule_is_an_update_naming_the_field() {
+        let wanted = defs(&["a"]);
+        let mut live = live_from(&wanted);
+        live.managed.get_mut("a").unwrap().schedule = "@every 5m".into();
+        let items = plan(&wanted, &live, options(false, false));
+        assert_eq!(items[0].action, Action::Update);
+        assert_eq!(items[0].changes[0].field, "schedule");
+        assert_eq!(items[0].changes[0].from, "@every 5m");
+    }
+}
