@@ -63,6 +63,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, default_value = "dkron-svc", value_name = "NAME")]
     pub service_name: String,
 
+    /// Seconds to wait for each Dkron request (a triggered run waits for the job instead).
+    #[arg(long, global = true, default_value_t = 15, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
     /// Print one JSON document (the agent envelope) instead of tables.
     #[arg(long, global = true)]
     pub json: bool,

@@ -22,9 +22,6 @@ pub const MANAGED_BY_VALUE: &str = "joelclaw";
 /// Metadata key holding the ownership scope (`[defaults] set` in tier1.toml).
 pub const SET_KEY: &str = "set";
 
-/// Ordinary requests; Dkron answers these from memory, so 15 s only trips on a dead connection.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// A job as Dkron's API returns and accepts it. Every field Dkron knows is modelled, so a job read
 /// and written back loses nothing (writes are full replacements).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -220,17 +217,23 @@ struct Answer {
 pub struct DkronClient {
     http: reqwest::Client,
     base_url: Url,
+    /// Budget of every request but a run (which blocks for the job's duration).
+    timeout: Duration,
 }
 
 impl DkronClient {
-    pub fn new(base_url: Url) -> anyhow::Result<Self> {
+    pub fn new(base_url: Url, timeout: Duration) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("joelclaw/", env!("CARGO_PKG_VERSION")))
             // Dkron redirects on a trailing slash; we never send one, so a redirect is a bug to see.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { http, base_url })
+        Ok(Self {
+            http,
+            base_url,
+            timeout,
+        })
     }
 
     /// Builds `<base>/<segments…>`, percent-encoding each segment (job names may hold any lower-case
@@ -317,7 +320,7 @@ impl DkronClient {
     /// `GET /health`: the status code and whatever body came back.
     pub async fn health(&self) -> Result<(StatusCode, String), DkronError> {
         let answer = self
-            .send(Method::GET, self.url(&["health"]), None, REQUEST_TIMEOUT)
+            .send(Method::GET, self.url(&["health"]), None, self.timeout)
             .await?;
         Ok((answer.status, answer.body))
     }
@@ -325,7 +328,7 @@ impl DkronClient {
     pub async fn agent(&self) -> Result<AgentInfo, DkronError> {
         let url = self.url(&["v1"]);
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await?
             .0)
     }
@@ -333,7 +336,7 @@ impl DkronClient {
     pub async fn members(&self) -> Result<Vec<Member>, DkronError> {
         let url = self.url(&["v1", "members"]);
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await?
             .0)
     }
@@ -342,7 +345,7 @@ impl DkronClient {
     pub async fn leader(&self) -> Result<Option<Member>, DkronError> {
         let url = self.url(&["v1", "leader"]);
         match self
-            .call::<Option<Member>>(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call::<Option<Member>>(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await
         {
             Ok((leader, _)) => Ok(leader),
@@ -368,7 +371,7 @@ impl DkronClient {
             url.set_query(None);
         }
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await?
             .0)
     }
@@ -387,7 +390,7 @@ impl DkronClient {
         }
         let path = display_path(&url);
         let (_, answer) = self
-            .call::<serde_json::Value>(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call::<serde_json::Value>(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await?;
         answer.total_count.ok_or_else(|| DkronError::Decode {
             method: Method::GET,
@@ -400,7 +403,7 @@ impl DkronClient {
     pub async fn get_job(&self, name: &str) -> Result<Option<Job>, DkronError> {
         let url = self.url(&["v1", "jobs", name]);
         match self
-            .call(Method::GET, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await
         {
             Ok((job, _)) => Ok(Some(job)),
@@ -423,7 +426,7 @@ impl DkronClient {
             url,
             Some(&body),
             StatusCode::CREATED,
-            REQUEST_TIMEOUT,
+            self.timeout,
         )
         .await?;
         Ok(())
@@ -433,7 +436,7 @@ impl DkronClient {
     pub async fn delete_job(&self, name: &str) -> Result<Job, DkronError> {
         let url = self.url(&["v1", "jobs", name]);
         Ok(self
-            .call(Method::DELETE, url, None, StatusCode::OK, REQUEST_TIMEOUT)
+            .call(Method::DELETE, url, None, StatusCode::OK, self.timeout)
             .await?
             .0)
     }
@@ -528,7 +531,11 @@ mod tests {
 
     #[test]
     fn urls_percent_encode_job_names() {
-        let client = DkronClient::new(Url::parse("http://127.0.0.1:1/prefix/").unwrap()).unwrap();
+        let client = DkronClient::new(
+            Url::parse("http://127.0.0.1:1/prefix/").unwrap(),
+            Duration::from_secs(1),
+        )
+        .unwrap();
         assert_eq!(
             client.url(&["v1", "jobs", "straße/x", "run"]).as_str(),
             "http://127.0.0.1:1/prefix/v1/jobs/stra%C3%9Fe%2Fx/run"

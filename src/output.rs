@@ -285,6 +285,9 @@ pub fn when(time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 /// A compact relative time: "in 42s", "5m ago", "in 3h 12m", "2d ago".
 pub fn relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (time - now).num_seconds();
+    if seconds == 0 {
+        return "just now".to_string();
+    }
     let magnitude = seconds.unsigned_abs();
     let text = match magnitude {
         0..60 => format!("{magnitude}s"),

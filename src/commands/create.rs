@@ -82,7 +82,7 @@ pub struct CreateArgs {
 }
 
 pub async fn run(context: &Context, args: CreateArgs) -> anyhow::Result<Report> {
-    let def = definition(args.clone_for_definition())?;
+    let def = definition(args.clone_for_definition()).map_err(|error| *error)?;
     let replace = args.replace;
     let access = context.dkron().await?;
     let existing = access.client.get_job(&def.name).await?;
@@ -187,9 +187,12 @@ impl CreateArgs {
     }
 }
 
-fn definition(flags: Flags) -> Result<JobDef, CliError> {
+fn definition(flags: Flags) -> Result<JobDef, Box<CliError>> {
     let invalid = |flag: &str, message: String| {
-        CliError::new(ErrorKind::InvalidJob, format!("--{flag}: {message}"))
+        Box::new(CliError::new(
+            ErrorKind::InvalidJob,
+            format!("--{flag}: {message}"),
+        ))
     };
     check_name(&flags.name).map_err(|message| invalid("name", message))?;
     check_name(&flags.set).map_err(|message| invalid("set", message))?;

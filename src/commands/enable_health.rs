@@ -99,21 +99,21 @@ pub async fn run(context: &Context, args: EnableHealthArgs) -> anyhow::Result<Re
     };
     let human = render_human(&result, context.printer.styles());
     let job = &result.jobs[0];
-    let failure = if !job.ok {
+    let failure = if job.ok {
+        job.run.as_ref().filter(|run| !run.ok).map(|run| {
+            CliError::new(
+                ErrorKind::RunFailed,
+                format!(
+                    "{HEALTH_JOB} was written but its run failed: {}",
+                    run.error.as_deref().unwrap_or("")
+                ),
+            )
+        })
+    } else {
         Some(CliError::new(
             ErrorKind::SyncFailed,
             format!("{HEALTH_JOB}: {}", job.error.as_deref().unwrap_or("failed")),
         ))
-    } else if let Some(run) = job.run.as_ref().filter(|run| !run.ok) {
-        Some(CliError::new(
-            ErrorKind::RunFailed,
-            format!(
-                "{HEALTH_JOB} was written but its run failed: {}",
-                run.error.as_deref().unwrap_or("")
-            ),
-        ))
-    } else {
-        None
     };
     let mut report = Report::new(&result, human).next(
         "joelclaw restate cron list",

@@ -68,6 +68,7 @@ impl Context {
             base_url,
             namespace,
             service_name,
+            timeout,
             json: _,
             color: _,
         } = global.clone();
@@ -77,6 +78,7 @@ impl Context {
                 base_url,
                 namespace,
                 service_name,
+                timeout: std::time::Duration::from_secs(timeout),
             },
             access: OnceCell::new(),
         }

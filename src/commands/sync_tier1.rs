@@ -140,10 +140,8 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
                 writes += 1;
             }
             let mut applied = reconcile::apply(&access.client, item).await;
-            if run_now && applied.ok && item.action != Action::Delete {
-                if let Some(def) = &item.def {
-                    applied.run = Some(reconcile::run_now(&access.client, def).await);
-                }
+            if let Some(def) = item.def.as_ref().filter(|_| run_now && applied.ok) {
+                applied.run = Some(reconcile::run_now(&access.client, def).await);
             }
             *outcome = Some(applied);
         }

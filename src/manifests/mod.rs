@@ -679,8 +679,7 @@ fn locate_toml_error(source: &str, file: &str, error: &toml::de::Error) -> Findi
         (Some("jobs"), Some(toml::de::DeValue::Array(jobs))) => jobs
             .iter()
             .enumerate()
-            .filter(|(_, job)| job.span().start <= offset)
-            .last()
+            .rfind(|(_, job)| job.span().start <= offset)
             .and_then(|(index, job)| match job.get_ref() {
                 toml::de::DeValue::Table(table) => {
                     let name = table

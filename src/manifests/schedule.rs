@@ -8,7 +8,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
@@ -193,6 +193,8 @@ impl Schedule {
     /// The next `count` fire instants strictly after `after`, evaluated in `zone`. Empty for
     /// `@manually`, a past `@at`, and `@every` (its phase starts when Dkron stores the job).
     pub fn next_fires(&self, zone: Tz, after: DateTime<Utc>, count: usize) -> Vec<DateTime<Tz>> {
+        // Fire times are whole seconds; a fractional start would leak into every result.
+        let after = after.with_nanosecond(0).unwrap_or(after);
         match &self.kind {
             Kind::Cron(cron) => cron
                 .iter_after(after.with_timezone(&zone))

@@ -18,6 +18,8 @@ pub struct AccessSettings {
     pub base_url: Option<Url>,
     pub namespace: String,
     pub service_name: String,
+    /// Budget of each Dkron request (runs excepted).
+    pub timeout: std::time::Duration,
 }
 
 /// How Dkron was reached, as reported in results.
@@ -48,7 +50,7 @@ pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
         .hint("kubectl -n joelclaw port-forward svc/dkron-svc 8080:8080, then --base-url http://127.0.0.1:8080")
         .into());
     };
-    let client = DkronClient::new(base_url.clone())?;
+    let client = DkronClient::new(base_url.clone(), settings.timeout)?;
     Ok(DkronAccess {
         info: AccessInfo {
             access_mode: "direct",

@@ -1,0 +1,90 @@
+//! Failures a real Dkron cannot be made to produce on demand, from a scripted HTTP server (not
+//! Dkron): a 500 with an empty body, a dropped connection, a request that never gets an answer,
+//! and a cluster without a leader.
+
+use crate::support::{Reply, Scripted, cron, run, run_json, snapshot};
+
+const WHOM: &[(&str, &str)] = &[("x-whom", "dkron-0")];
+
+#[test]
+fn a_500_with_an_empty_body_is_reported_with_status_node_and_path() {
+    let dkron = Scripted::start(vec![Reply::Http(500, WHOM, ""), Reply::Http(500, WHOM, "")]);
+    let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
+    assert_eq!(code, 1);
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_ERROR");
+    let message = envelope["error"]["message"].as_str().unwrap();
+    assert!(message.contains("500 Internal Server Error"), "{message}");
+    assert!(message.contains("(node dkron-0)"), "{message}");
+    assert!(message.contains("(empty body)"), "{message}");
+    assert!(
+        message.contains("/v1/jobs?metadata%5Bmanaged-by%5D=joelclaw"),
+        "{message}"
+    );
+    let mut command = cron(&["list", "--base-url", &dkron.url]);
+    snapshot!(command);
+    assert_eq!(
+        dkron.requests()[0],
+        "GET /v1/jobs?metadata%5Bmanaged-by%5D=joelclaw HTTP/1.1"
+    );
+}
+
+#[test]
+fn a_dropped_connection_is_unreachable_not_a_crash() {
+    let dkron = Scripted::start(vec![Reply::Drop]);
+    let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
+    assert_eq!(code, 1);
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_UNREACHABLE");
+    assert!(envelope["fix"].as_str().unwrap().contains("--base-url"));
+}
+
+#[test]
+fn a_request_without_an_answer_times_out() {
+    let dkron = Scripted::start(vec![Reply::Hang]);
+    let (code, envelope) = run_json(&mut cron(&[
+        "list",
+        "--timeout",
+        "1",
+        "--base-url",
+        &dkron.url,
+    ]));
+    assert_eq!(code, 1);
+    let message = envelope["error"]["message"].as_str().unwrap();
+    assert!(message.contains("timed out"), "{message}");
+}
+
+#[test]
+fn nothing_listening_is_unreachable_in_both_modes() {
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", unused.local_addr().unwrap());
+    drop(unused);
+    let (code, _, stderr) = run(&mut cron(&["status", "--base-url", &url]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot reach Dkron"), "{stderr}");
+    let (code, envelope) = run_json(&mut cron(&["status", "--base-url", &url]));
+    assert_eq!(code, 1);
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_UNREACHABLE");
+}
+
+#[test]
+fn status_without_a_leader_prints_the_report_and_exits_1() {
+    // The answers a Dkron node gives before (or without) a Raft leader.
+    let dkron = Scripted::start(vec![
+        Reply::Http(200, &[], r#"{"status":"healthy"}"#),
+        Reply::Http(
+            200,
+            WHOM,
+            r#"{"agent":{"name":"dkron-0","version":"4.0.9"}}"#,
+        ),
+        Reply::Http(500, WHOM, "null"),
+        Reply::Http(200, WHOM, "[]"),
+        Reply::Http(200, &[("x-total-count", "0")], "[]"),
+        Reply::Http(200, &[("x-total-count", "0")], "[]"),
+    ]);
+    let (code, envelope) = run_json(&mut cron(&["status", "--base-url", &dkron.url]));
+    assert_eq!(code, 1);
+    assert_eq!(envelope["ok"], false);
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_UNHEALTHY");
+    assert_eq!(envelope["result"]["healthy"], false);
+    assert_eq!(envelope["result"]["leader"], serde_json::Value::Null);
+    assert_eq!(envelope["result"]["node"], "dkron-0");
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `joelclaw` binary against
+//! - nothing at all (`offline`: usage and input errors, which must never reach Dkron),
+//! - a scripted HTTP server (`faults`: what a real Dkron cannot be made to do on demand),
+//! - the real Dkron + Restate + recorder stack of `scripts/stack.sh` (`live`).
+//!
+//! One binary, so the crate and its dependencies link once.
+
+mod faults;
+mod live;
+mod offline;
+mod support;

@@ -1,0 +1,342 @@
+//! Shared test plumbing: running the real binary, the stack it talks to, snapshot filters, and a
+//! scripted HTTP server for the failures a real Dkron cannot be made to produce.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A fixed "now" so plans and relative times are deterministic where they come from our clock.
+pub const NOW: &str = "2026-11-22T12:00:00Z";
+
+/// The binary under test with a clean, deterministic environment.
+pub fn joelclaw() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_joelclaw"));
+    for variable in [
+        "DKRON_URL",
+        "JOELCLAW_TIER1",
+        "RESTATE_INGRESS_URL",
+        "NO_COLOR",
+        "RUST_BACKTRACE",
+    ] {
+        command.env_remove(variable);
+    }
+    command.env("JOELCLAW_NOW", NOW);
+    command
+}
+
+/// `joelclaw restate cron <args…>`
+pub fn cron(args: &[&str]) -> Command {
+    let mut command = joelclaw();
+    command.args(["restate", "cron"]).args(args);
+    command
+}
+
+/// Runs a command; returns its exit code, stdout and stderr.
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().expect("exited normally"),
+        String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// Runs a `--json` command; returns its exit code and the parsed envelope.
+pub fn run_json(command: &mut Command) -> (i32, Value) {
+    command.arg("--json");
+    let (code, stdout, stderr) = run(command);
+    let envelope = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!("stdout is not one JSON document ({error}):\n{stdout}\nstderr:\n{stderr}")
+    });
+    (code, envelope)
+}
+
+/// Filters for snapshots: the checkout, loopback ports, temp dirs, invocation ids and Dkron's own
+/// clock (its `next` is real time; ours comes from `JOELCLAW_NOW`).
+pub fn filters() -> Vec<(String, String)> {
+    vec![
+        (regex_escape(env!("CARGO_MANIFEST_DIR")), "[REPO]".into()),
+        (r"127\.0\.0\.1:\d+".into(), "127.0.0.1:[PORT]".into()),
+        (r"/tmp/[A-Za-z0-9._/-]+/".into(), "[TMP]/".into()),
+        (r"inv_[0-9A-Za-z]+".into(), "[INVOCATION]".into()),
+        (
+            r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)".into(),
+            "[WHEN]".into(),
+        ),
+    ]
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
+}
+
+/// A whole run as text: the command line, exit code, stdout and stderr.
+pub fn transcript(command: &mut Command) -> String {
+    let words: Vec<String> = std::iter::once("joelclaw".to_string())
+        .chain(
+            command
+                .get_args()
+                .map(|arg| arg.to_string_lossy().into_owned()),
+        )
+        .collect();
+    let (code, stdout, stderr) = run(command);
+    format!(
+        "$ {}\nexit code: {code}\n----- stdout -----\n{stdout}----- stderr -----\n{stderr}",
+        words.join(" ")
+    )
+}
+
+/// Snapshots a whole run of the binary, filtered. `squeezed` also collapses table padding, for
+/// tables whose column widths follow Dkron's real clock.
+macro_rules! snapshot {
+    ($command:expr) => {
+        $crate::support::snapshot!($command, $crate::support::filters())
+    };
+    ($command:expr, squeezed) => {
+        $crate::support::snapshot!($command, {
+            let mut filters = $crate::support::filters();
+            filters.push((r"[─═]{2,}".into(), "──".into()));
+            filters.push((r" {2,}".into(), " ".into()));
+            filters
+        })
+    };
+    ($command:expr, $filters:expr) => {{
+        let text = $crate::support::transcript(&mut $command);
+        let filters: Vec<(String, String)> = $filters;
+        let mut settings = insta::Settings::clone_current();
+        for (pattern, replacement) in &filters {
+            settings.add_filter(pattern, replacement.as_str());
+        }
+        settings.bind(|| insta::assert_snapshot!(text));
+    }};
+}
+pub(crate) use snapshot;
+
+/// The real servers started by `scripts/stack.sh up`. Tests that need them fail loudly without.
+pub struct Stack {
+    pub dkron_url: String,
+    pub restate_ingress: String,
+    pub restate_admin: String,
+    pub recorder_file: PathBuf,
+    /// Live tests share one Dkron; they hold this lock and start from an empty job list.
+    _exclusive: MutexGuard<'static, ()>,
+}
+
+static LIVE: Mutex<()> = Mutex::new(());
+
+pub fn stack() -> Stack {
+    let get = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: this test needs the real Dkron + Restate stack. \
+                 Run `scripts/test` (it installs and starts the stack), or `scripts/stack.sh up DIR` \
+                 and `source DIR/env` before `cargo test`."
+            )
+        })
+    };
+    let stack = Stack {
+        dkron_url: get("JOELCLAW_TEST_DKRON_URL"),
+        restate_ingress: get("JOELCLAW_TEST_RESTATE_INGRESS"),
+        restate_admin: get("JOELCLAW_TEST_RESTATE_ADMIN"),
+        recorder_file: PathBuf::from(get("JOELCLAW_TEST_RECORDER_FILE")),
+        _exclusive: LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+    };
+    stack.delete_all_jobs();
+    stack
+}
+
+impl Stack {
+    pub fn cron(&self, args: &[&str]) -> Command {
+        let mut command = cron(args);
+        command.env("DKRON_URL", &self.dkron_url);
+        command
+    }
+
+    fn http() -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    }
+
+    /// GET a Dkron API path; `None` on 404.
+    pub fn dkron_get(&self, path: &str) -> Option<Value> {
+        let response = Self::http()
+            .get(format!("{}{path}", self.dkron_url))
+            .send()
+            .unwrap();
+        if response.status() == 404 {
+            return None;
+        }
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        Some(response.json().unwrap())
+    }
+
+    pub fn job(&self, name: &str) -> Option<Value> {
+        self.dkron_get(&format!("/v1/jobs/{name}"))
+    }
+
+    /// Writes a job straight through Dkron's API (for jobs this tool must not own).
+    pub fn put_job(&self, job: Value) {
+        let response = Self::http()
+            .post(format!("{}/v1/jobs", self.dkron_url))
+            .json(&job)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().unwrap());
+    }
+
+    pub fn delete_all_jobs(&self) {
+        let jobs = self.dkron_get("/v1/jobs").unwrap();
+        for job in jobs.as_array().unwrap() {
+            let name = job["name"].as_str().unwrap();
+            let mut url = reqwest::Url::parse(&self.dkron_url).unwrap();
+            url.path_segments_mut()
+                .unwrap()
+                .extend(["v1", "jobs", name]);
+            Self::http().delete(url).send().unwrap();
+        }
+    }
+
+    /// Records the recorder has written so far.
+    pub fn recorded(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.recorder_file)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+/// A manifest in a temp dir; the dir lives as long as the value.
+pub struct Manifest {
+    _dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+pub fn manifest(text: &str) -> Manifest {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tier1.toml");
+    std::fs::write(&path, text).unwrap();
+    Manifest { _dir: dir, path }
+}
+
+impl Manifest {
+    pub fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+
+    pub fn rewrite(&self, text: &str) {
+        std::fs::write(&self.path, text).unwrap();
+    }
+}
+
+/// Polls until `check` returns a value or the deadline passes.
+pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// What the scripted server does with each connection, in order.
+#[derive(Clone)]
+pub enum Reply {
+    /// Answer with this status, headers and body.
+    Http(u16, &'static [(&'static str, &'static str)], &'static str),
+    /// Read the request, then close the connection without answering.
+    Drop,
+    /// Read the request, then say nothing until the client gives up.
+    Hang,
+}
+
+/// A scripted HTTP/1.1 server on loopback, for failures a real Dkron cannot produce on demand.
+/// It is not Dkron: it answers each connection with the next scripted reply and records the
+/// request lines it saw.
+pub struct Scripted {
+    pub url: String,
+    requests: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl Scripted {
+    pub fn start(replies: Vec<Reply>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for (stream, reply) in listener.incoming().zip(replies) {
+                let Ok(mut stream) = stream else { return };
+                seen.lock().unwrap().push(read_request(&mut stream));
+                match reply {
+                    Reply::Http(status, headers, body) => {
+                        let mut head = format!(
+                            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                            body.len()
+                        );
+                        for (name, value) in headers {
+                            head.push_str(&format!("{name}: {value}\r\n"));
+                        }
+                        let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
+                    }
+                    Reply::Drop => drop(stream),
+                    Reply::Hang => std::thread::sleep(Duration::from_secs(30)),
+                }
+            }
+        });
+        Self { url, requests }
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Reads one request (head and body) and returns its request line.
+fn read_request(stream: &mut TcpStream) -> String {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).unwrap();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    request_line.trim().to_string()
+}
+
+/// The repository root (for the shipped tier1.toml).
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
