@@ -52,7 +52,10 @@ pub struct JobDef {
 pub struct Header {
     pub name: String,
     pub value: String,
+    /// The first `${env:NAME}` the value used.
     pub env: Option<String>,
+    /// The values that came from the environment, to be scrubbed from any output.
+    pub secrets: Vec<String>,
 }
 
 impl Header {
@@ -567,7 +570,7 @@ pub fn resolve_header(
     {
         return Err(format!("`{name}` is not a valid HTTP header name"));
     }
-    let (resolved, env_name) = substitute_env(value, env)?;
+    let (resolved, env_name, secrets) = substitute_env(value, env)?;
     if resolved.contains(':') {
         // Dkron splits each header on `:` and keeps only the second piece.
         let shown = if env_name.is_some() {
@@ -591,17 +594,20 @@ pub fn resolve_header(
         name: name.to_string(),
         value: resolved.trim().to_string(),
         env: env_name,
+        secrets,
     })
 }
 
-/// Substitutes `${env:NAME}` references; returns the value and the (first) variable used.
+/// Substitutes `${env:NAME}` references; returns the value, the first variable used and the
+/// substituted values.
 fn substitute_env(
     value: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Option<String>), String> {
+) -> Result<(String, Option<String>, Vec<String>), String> {
     let mut out = String::new();
     let mut rest = value;
     let mut used: Option<String> = None;
+    let mut secrets = Vec::new();
     while let Some(start) = rest.find("${env:") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 6..];
@@ -615,11 +621,12 @@ fn substitute_env(
         let resolved =
             env(variable).ok_or_else(|| format!("environment variable `{variable}` is not set"))?;
         out.push_str(&resolved);
+        secrets.push(resolved);
         used.get_or_insert_with(|| variable.to_string());
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok((out, used))
+    Ok((out, used, secrets))
 }
 
 /// Converts a TOML body table into the JSON it stands for.

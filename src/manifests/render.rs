@@ -41,6 +41,7 @@ pub fn with_content_type(mut headers: Vec<Header>) -> Vec<Header> {
             name: CONTENT_TYPE.to_string(),
             value: JSON.to_string(),
             env: None,
+            secrets: Vec::new(),
         });
     }
     headers.sort_by_key(|header| {
@@ -82,7 +83,7 @@ pub struct Rendered {
     pub metadata: BTreeMap<String, String>,
     /// Headers whose values came from the environment: their values never leave the process.
     #[serde(skip)]
-    pub secret_headers: Vec<(String, String)>,
+    pub secret_headers: Vec<SecretHeader>,
 }
 
 /// Renders a job definition.
@@ -139,7 +140,14 @@ pub fn render(def: &JobDef) -> Rendered {
             .headers
             .iter()
             .filter(|header| header.env.is_some())
-            .map(|header| (header.name.clone(), header.display_value()))
+            .map(|header| SecretHeader {
+                name: header.name.clone(),
+                values: std::iter::once(header.value.clone())
+                    .chain(header.secrets.iter().cloned())
+                    .filter(|value| !value.is_empty())
+                    .collect(),
+                shown: header.display_value(),
+            })
             .collect(),
     }
 }
@@ -227,10 +235,18 @@ impl Rendered {
         changes
     }
 
-    /// Replaces the values of environment-sourced headers inside a rendered `headers` string (or
-    /// any text) with their references.
+    /// Makes text printable: environment-sourced header values are replaced by their references,
+    /// both as entries of a rendered `headers` array (whatever their live value) and anywhere else
+    /// they occur verbatim (an error message quoting a request, say).
     pub fn redact(&self, text: &str) -> String {
-        redact_headers(text, &self.secret_headers)
+        let mut redacted = redact_headers(text, &self.secret_headers);
+        for secret in &self.secret_headers {
+            // The whole header value first, then the bare environment values inside it.
+            for value in &secret.values {
+                redacted = redacted.replace(value, &secret.shown);
+            }
+        }
+        redacted
     }
 
     /// The executor config as it may be printed.
@@ -244,7 +260,7 @@ impl Rendered {
 
 /// Redacts `Name: value` entries of the named headers in a JSON header array string. Works on the
 /// parsed array so that a live job whose secret differs from ours is redacted too.
-pub fn redact_headers(text: &str, secret_headers: &[(String, String)]) -> String {
+fn redact_headers(text: &str, secret_headers: &[SecretHeader]) -> String {
     if secret_headers.is_empty() {
         return text.to_string();
     }
@@ -257,14 +273,24 @@ pub fn redact_headers(text: &str, secret_headers: &[(String, String)]) -> String
             let name = entry.split(':').next().unwrap_or_default().trim();
             match secret_headers
                 .iter()
-                .find(|(secret, _)| secret.eq_ignore_ascii_case(name))
+                .find(|secret| secret.name.eq_ignore_ascii_case(name))
             {
-                Some((_, shown)) => format!("{name}: {shown}"),
+                Some(secret) => format!("{name}: {}", secret.shown),
                 None => entry,
             }
         })
         .collect();
     serde_json::to_string(&redacted).expect("strings serialize")
+}
+
+/// A header whose value came from the environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretHeader {
+    pub name: String,
+    /// The full value, then each environment value it contains.
+    pub values: Vec<String>,
+    /// What is printed instead of the value.
+    pub shown: String,
 }
 
 /// One controlled field whose live value differs from the file.

@@ -482,3 +482,16 @@ fn status_and_list_read_the_real_dkron() {
     assert!(!unmanaged.managed && !unmanaged.enabled);
     assert_eq!(rows.iter().filter(|row| row.managed).count(), 5);
 }
+
+#[test]
+fn the_plan_in_json_is_the_agent_contract() {
+    let stack = stack();
+    let shipped = repo_root().join("tier1.toml");
+    snapshot!(stack.cron(&[
+        "sync-tier1",
+        "--file",
+        shipped.to_str().unwrap(),
+        "--dry-run",
+        "--json"
+    ]));
+}

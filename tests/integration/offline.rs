@@ -224,3 +224,43 @@ fn json_output_is_one_document_even_for_errors() {
         ["ok", "command", "result", "error", "fix", "next_actions"]
     );
 }
+
+#[test]
+fn input_errors_in_json_are_snapshotted() {
+    let file = manifest(BROKEN);
+    snapshot!(cron(&[
+        "sync-tier1",
+        "--file",
+        file.arg(),
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--json"
+    ]));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let file = manifest(BROKEN);
+    let args = [
+        "sync-tier1",
+        "--file",
+        file.arg(),
+        "--base-url",
+        "http://127.0.0.1:9",
+    ];
+    let (_, _, piped) = run(&mut cron(&args));
+    assert!(
+        !piped.contains('\u{1b}'),
+        "piped output must be plain: {piped:?}"
+    );
+    let (_, _, forced) = run(cron(&args).arg("--color=always"));
+    assert!(
+        forced.contains("\u{1b}["),
+        "--color=always must colour: {forced:?}"
+    );
+    let (_, stdout, _) = run(cron(&args).args(["--color=always", "--json"]));
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "JSON is never coloured: {stdout:?}"
+    );
+}
