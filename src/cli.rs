@@ -55,11 +55,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DKRON_URL", value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<Url>,
 
-    /// Kubernetes namespace of the Dkron Service.
+    /// Kubernetes namespace of the Dkron Service (for tunnel access; unused with --base-url).
     #[arg(long, global = true, default_value = "joelclaw", value_name = "NAME")]
     pub namespace: String,
 
-    /// Name of the Dkron ClusterIP Service.
+    /// Name of the Dkron ClusterIP Service (for tunnel access; unused with --base-url).
     #[arg(long, global = true, default_value = "dkron-svc", value_name = "NAME")]
     pub service_name: String,
 

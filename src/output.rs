@@ -21,7 +21,9 @@ use crate::error::{CliError, ExitCode, classify};
 pub enum ColorChoice {
     /// Colour when the stream is a terminal and NO_COLOR is unset.
     Auto,
+    /// Colour even when piped (never in --json output).
     Always,
+    /// Never colour.
     Never,
 }
 
