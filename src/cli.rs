@@ -7,6 +7,7 @@ use url::Url;
 use crate::commands::CronCommand;
 use crate::output::ColorChoice;
 use crate::tunnel::parse_base_url;
+use crate::tunnel::resolve::PortRef;
 
 /// joelclaw: operator tooling for the Dkron -> Restate cron pipeline.
 #[derive(Debug, Parser)]
@@ -32,8 +33,9 @@ pub struct RestateArgs {
 pub enum RestateCommand {
     /// Manage the Dkron jobs that fire Restate pipelines on a schedule.
     ///
-    /// Dkron decides when; Restate ingress decides how. Every command reaches Dkron at
-    /// --base-url / DKRON_URL, prints tables on a terminal, and prints one JSON envelope with --json.
+    /// Dkron decides when; Restate ingress decides how. Every command reaches Dkron through a
+    /// short-lived in-process Kubernetes port-forward to the Dkron Service (or directly with
+    /// --base-url / DKRON_URL), prints tables on a terminal, and prints one JSON envelope with --json.
     ///
     /// Exit codes: 0 ok, 1 operation failed or Dkron unhealthy, 2 usage or input error,
     /// 3 drift found by `sync-tier1 --check`.
@@ -51,17 +53,30 @@ pub struct CronArgs {
 /// Flags every cron command takes.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Dkron's HTTP API, reached directly (e.g. http://127.0.0.1:8080).
+    /// Reach Dkron's HTTP API directly at this URL instead of through a Kubernetes tunnel.
     #[arg(long, global = true, env = "DKRON_URL", value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<Url>,
 
-    /// Kubernetes namespace of the Dkron Service (for tunnel access; unused with --base-url).
+    /// Kubernetes namespace of the Dkron Service.
     #[arg(long, global = true, default_value = "joelclaw", value_name = "NAME")]
     pub namespace: String,
 
-    /// Name of the Dkron ClusterIP Service (for tunnel access; unused with --base-url).
+    /// The Dkron ClusterIP Service the tunnel forwards to.
     #[arg(long, global = true, default_value = "dkron-svc", value_name = "NAME")]
     pub service_name: String,
+
+    /// The Service port (number or name); default: the port named `http`, else 8080.
+    #[arg(long, global = true, value_name = "PORT")]
+    pub service_port: Option<PortRef>,
+
+    /// Kubeconfig context to use (default: the current context).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the
+    /// pod's service account).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
 
     /// Seconds to wait for each Dkron request (a triggered run waits for the job instead).
     #[arg(long, global = true, default_value_t = 15, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]

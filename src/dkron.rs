@@ -7,6 +7,7 @@
 //! base URL is reached (directly or through a tunnel) is decided in `crate::tunnel`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -212,6 +213,17 @@ struct Answer {
     total_count: Option<u64>,
 }
 
+/// Extra words for a transport failure, from whatever carries the connection (the tunnel's last
+/// error-channel message, say).
+#[derive(Clone)]
+pub struct TransportNote(Arc<dyn Fn() -> Option<String> + Send + Sync>);
+
+impl std::fmt::Debug for TransportNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TransportNote")
+    }
+}
+
 /// The client. Cheap to clone; all requests go to `base_url`.
 #[derive(Debug, Clone)]
 pub struct DkronClient {
@@ -219,6 +231,7 @@ pub struct DkronClient {
     base_url: Url,
     /// Budget of every request but a run (which blocks for the job's duration).
     timeout: Duration,
+    transport_note: Option<TransportNote>,
 }
 
 impl DkronClient {
@@ -233,7 +246,17 @@ impl DkronClient {
             http,
             base_url,
             timeout,
+            transport_note: None,
         })
+    }
+
+    /// Adds `note` to every transport failure's reason.
+    pub fn with_transport_note(
+        mut self,
+        note: Arc<dyn Fn() -> Option<String> + Send + Sync>,
+    ) -> Self {
+        self.transport_note = Some(TransportNote(note));
+        self
     }
 
     /// Builds `<base>/<segments…>`, percent-encoding each segment (job names may hold any lower-case
@@ -255,20 +278,34 @@ impl DkronClient {
         timeout: Duration,
     ) -> Result<Answer, DkronError> {
         let path = display_path(&url);
-        let mut request = self
-            .http
-            .request(method.clone(), url.clone())
-            .timeout(timeout);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| DkronError::Unreachable {
-                url: self.base_url.to_string(),
-                reason: transport_reason(&error),
-            })?;
+        // Reads and the full-replace job write are idempotent: one retry after a dropped
+        // connection (a pod replaced under a tunnel, a proxy reset) is safe. Deletes and runs are not.
+        let idempotent =
+            method == Method::GET || (method == Method::POST && url.path().ends_with("/v1/jobs"));
+        let mut retried = false;
+        let response = loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .timeout(timeout);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            match request.send().await {
+                Ok(response) => break response,
+                Err(error) if idempotent && !retried && !error.is_timeout() => retried = true,
+                Err(error) => {
+                    let mut reason = transport_reason(&error);
+                    if let Some(note) = self.transport_note.as_ref().and_then(|note| (note.0)()) {
+                        reason = format!("{reason}; {note}");
+                    }
+                    return Err(DkronError::Unreachable {
+                        url: self.base_url.to_string(),
+                        reason,
+                    });
+                }
+            }
+        };
         let status = response.status();
         let whom = header(&response, "x-whom");
         let total_count = header(&response, "x-total-count").and_then(|v| v.parse().ok());

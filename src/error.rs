@@ -31,7 +31,6 @@ pub enum ErrorKind {
     Usage,
     InvalidManifest,
     InvalidJob,
-    NoDkronUrl,
     DkronUnreachable,
     DkronError,
     JobNotFound,
@@ -42,6 +41,17 @@ pub enum ErrorKind {
     Unhealthy,
     RunFailed,
     Failed,
+    Kubeconfig,
+    KubeForbidden,
+    KubeUnauthorized,
+    KubeNotFound,
+    NamespaceNotFound,
+    ServiceNotFound,
+    NoReadyPod,
+    KubeUnreachable,
+    KubeTls,
+    KubeError,
+    Tunnel,
 }
 
 impl ErrorKind {
@@ -50,7 +60,6 @@ impl ErrorKind {
             Self::Usage => "RESTATE_CRON_USAGE",
             Self::InvalidManifest => "RESTATE_CRON_INVALID_MANIFEST",
             Self::InvalidJob => "RESTATE_CRON_INVALID_JOB",
-            Self::NoDkronUrl => "RESTATE_CRON_NO_DKRON_URL",
             Self::DkronUnreachable => "RESTATE_CRON_DKRON_UNREACHABLE",
             Self::DkronError => "RESTATE_CRON_DKRON_ERROR",
             Self::JobNotFound => "RESTATE_CRON_JOB_NOT_FOUND",
@@ -61,12 +70,23 @@ impl ErrorKind {
             Self::Unhealthy => "RESTATE_CRON_UNHEALTHY",
             Self::RunFailed => "RESTATE_CRON_RUN_FAILED",
             Self::Failed => "RESTATE_CRON_FAILED",
+            Self::Kubeconfig => "RESTATE_CRON_KUBECONFIG",
+            Self::KubeForbidden => "RESTATE_CRON_KUBE_FORBIDDEN",
+            Self::KubeUnauthorized => "RESTATE_CRON_KUBE_UNAUTHORIZED",
+            Self::KubeNotFound => "RESTATE_CRON_KUBE_NOT_FOUND",
+            Self::NamespaceNotFound => "RESTATE_CRON_NAMESPACE_NOT_FOUND",
+            Self::ServiceNotFound => "RESTATE_CRON_SERVICE_NOT_FOUND",
+            Self::NoReadyPod => "RESTATE_CRON_NO_READY_POD",
+            Self::KubeUnreachable => "RESTATE_CRON_KUBE_UNREACHABLE",
+            Self::KubeTls => "RESTATE_CRON_KUBE_TLS",
+            Self::KubeError => "RESTATE_CRON_KUBE_ERROR",
+            Self::Tunnel => "RESTATE_CRON_TUNNEL_FAILED",
         }
     }
 
     pub fn exit_code(self) -> ExitCode {
         match self {
-            Self::Usage | Self::InvalidManifest | Self::InvalidJob | Self::NoDkronUrl => {
+            Self::Usage | Self::InvalidManifest | Self::InvalidJob | Self::Kubeconfig => {
                 ExitCode::Usage
             }
             Self::Drift => ExitCode::Drift,

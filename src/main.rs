@@ -10,6 +10,7 @@ mod error;
 mod manifests;
 mod output;
 mod reconcile;
+mod signals;
 mod tunnel;
 
 use clap::Parser;
@@ -45,9 +46,13 @@ fn run(cli: Cli) -> ExitCode {
     };
     let context = commands::Context::new(printer.clone(), &cron.global);
     let outcome = runtime.block_on(async {
+        if cron.command.waits_for_signal() {
+            return commands::run(&context, cron.command).await;
+        }
+        // Ctrl-C or SIGTERM drops the command, and with it any tunnel it holds.
         tokio::select! {
             outcome = commands::run(&context, cron.command) => outcome,
-            _ = tokio::signal::ctrl_c() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),
+            () = signals::terminated() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),
         }
     });
     match outcome {

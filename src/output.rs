@@ -92,6 +92,8 @@ pub struct Report {
     /// Set when the command ran to the end but must exit non-zero (a failed job in a sync,
     /// drift under `--check`, an unhealthy Dkron). The result is still printed.
     pub failure: Option<CliError>,
+    /// Already printed by the command itself (`dashboard` reports before it waits).
+    pub silent: bool,
 }
 
 impl Report {
@@ -101,6 +103,15 @@ impl Report {
             human,
             next_actions: Vec::new(),
             failure: None,
+            silent: false,
+        }
+    }
+
+    /// A report with nothing left to print.
+    pub fn silent() -> Self {
+        Self {
+            silent: true,
+            ..Self::new(serde_json::Value::Null, String::new())
         }
     }
 
@@ -152,6 +163,9 @@ impl Printer {
             .failure
             .as_ref()
             .map_or(ExitCode::Success, |error| error.kind.exit_code());
+        if report.silent {
+            return exit;
+        }
         if self.json {
             let mut envelope = json!({
                 "ok": report.failure.is_none(),
@@ -214,6 +228,13 @@ impl Printer {
             self.error_text(&message, &causes, hint.as_deref());
         }
         kind.exit_code()
+    }
+
+    /// A line for the person at the terminal, on stderr; nothing in `--json` mode.
+    pub fn note(&self, text: &str) {
+        if !self.json {
+            let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(text));
+        }
     }
 
     fn error_text(&self, message: &str, causes: &[String], hint: Option<&str>) {

@@ -5,6 +5,7 @@
 //! commands that fail on their input never touch the network.
 
 mod create;
+mod dashboard;
 mod delete;
 mod enable_health;
 mod list;
@@ -28,6 +29,7 @@ pub enum CronCommand {
     SyncTier1(sync_tier1::SyncTier1Args),
     Create(create::CreateArgs),
     Delete(delete::DeleteArgs),
+    Dashboard(dashboard::DashboardArgs),
 }
 
 impl CronCommand {
@@ -40,7 +42,13 @@ impl CronCommand {
             Self::SyncTier1(_) => "sync-tier1",
             Self::Create(_) => "create",
             Self::Delete(_) => "delete",
+            Self::Dashboard(_) => "dashboard",
         }
+    }
+
+    /// Commands that end on a signal by design, rather than being interrupted by one.
+    pub fn waits_for_signal(&self) -> bool {
+        matches!(self, Self::Dashboard(_))
     }
 }
 
@@ -52,6 +60,7 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
         CronCommand::SyncTier1(args) => sync_tier1::run(context, args).await,
         CronCommand::Create(args) => create::run(context, args).await,
         CronCommand::Delete(args) => delete::run(context, args).await,
+        CronCommand::Dashboard(args) => dashboard::run(context, args).await,
     }
 }
 
@@ -68,6 +77,9 @@ impl Context {
             base_url,
             namespace,
             service_name,
+            service_port,
+            context,
+            kubeconfig,
             timeout,
             json: _,
             color: _,
@@ -78,7 +90,11 @@ impl Context {
                 base_url,
                 namespace,
                 service_name,
+                service_port,
+                context,
+                kubeconfig,
                 timeout: std::time::Duration::from_secs(timeout),
+                local_port: 0,
             },
             access: OnceCell::new(),
         }
@@ -89,6 +105,15 @@ impl Context {
         self.access
             .get_or_try_init(|| tunnel::open(&self.access_settings))
             .await
+    }
+
+    /// A separate access whose tunnel listens on `local_port` (0: any free port).
+    pub async fn open_on(&self, local_port: u16) -> anyhow::Result<DkronAccess> {
+        let settings = AccessSettings {
+            local_port,
+            ..self.access_settings.clone()
+        };
+        tunnel::open(&settings).await
     }
 }
 

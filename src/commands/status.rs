@@ -1,13 +1,22 @@
-//! `status`: is Dkron healthy, who leads, who is a member, how many jobs, where the dashboard is.
-//! An unhealthy Dkron (health not 200, or no Raft leader) prints the report and exits 1.
+//! `status`: is Dkron healthy, who leads, who is a member, how many jobs, where the dashboard is,
+//! and (through a tunnel) the Kubernetes side: the StatefulSet, the Service, each pod, and how the
+//! tunnel was made. An unhealthy Dkron (health not 200, no Raft leader, or fewer ready replicas than
+//! desired) prints the report and exits 1.
 
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::Context;
 use crate::dkron::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::output::{Report, Styles, table};
-use crate::tunnel::AccessInfo;
+use crate::tunnel::resolve::usable;
+use crate::tunnel::{AccessInfo, Resolver};
+
+/// The StatefulSet the Dkron deployment runs as.
+const STATEFUL_SET: &str = "dkron";
 
 /// Show Dkron's health, leader, members and job counts.
 #[derive(Debug, clap::Args)]
@@ -26,6 +35,59 @@ pub struct StatusResult {
     pub members: Vec<MemberRow>,
     pub jobs: JobCounts,
     pub dashboard_url: String,
+    /// Present when Dkron was reached through a tunnel.
+    pub kubernetes: Option<KubernetesView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesView {
+    pub context: String,
+    pub namespace: String,
+    pub stateful_set: StatefulSetView,
+    pub service: ServiceView,
+    pub pods: Vec<PodView>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatefulSetView {
+    pub name: String,
+    pub exists: bool,
+    pub desired_replicas: i32,
+    pub ready_replicas: i32,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceView {
+    pub name: String,
+    pub exists: bool,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub cluster_ip: Option<String>,
+    pub ports: Vec<PortView>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortView {
+    pub name: Option<String>,
+    pub port: i32,
+    pub target_port: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodView {
+    pub name: String,
+    pub phase: String,
+    pub ready: bool,
+    pub restarts: i32,
+    /// The pod the tunnel forwards to.
+    pub tunnel: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,7 +136,15 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
             name: member.name,
         })
         .collect();
-    let healthy = status.is_success() && leader_name.is_some();
+    let kubernetes = match &access.kubernetes {
+        Some(resolver) => Some(kubernetes_view(resolver, &access.info).await),
+        None => None,
+    };
+    let replicas_ready = kubernetes.as_ref().is_none_or(|view| {
+        !view.stateful_set.exists
+            || view.stateful_set.ready_replicas >= view.stateful_set.desired_replicas
+    });
+    let healthy = status.is_success() && leader_name.is_some() && replicas_ready;
     let result = StatusResult {
         dashboard_url: format!("{}/ui/", access.info.base_url),
         access: access.info.clone(),
@@ -88,6 +158,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         leader: leader_name,
         members,
         jobs: JobCounts { total, managed },
+        kubernetes,
     };
     let human = render_human(&result, context.printer.styles());
     let mut report =
@@ -95,6 +166,8 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
     if !healthy {
         let why = if result.leader.is_none() {
             "Dkron has no Raft leader".to_string()
+        } else if !replicas_ready {
+            "the dkron StatefulSet has fewer ready replicas than desired".to_string()
         } else {
             format!("Dkron's /health answered {}", result.health.status_code)
         };
@@ -136,5 +209,202 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
         ]);
     }
     text.push_str(&format!("{members}\n"));
+    if let Some(view) = &result.kubernetes {
+        text.push_str(&render_kubernetes(view, &result.access, styles));
+    }
     text
+}
+
+fn render_kubernetes(view: &KubernetesView, access: &AccessInfo, styles: Styles) -> String {
+    let set = &view.stateful_set;
+    let stateful_set = match &set.error {
+        Some(error) => styles.bad(error),
+        None if !set.exists => styles.warn("not found"),
+        None => {
+            let replicas = format!("{}/{} ready", set.ready_replicas, set.desired_replicas);
+            if set.ready_replicas >= set.desired_replicas {
+                styles.good(&replicas)
+            } else {
+                styles.bad(&replicas)
+            }
+        }
+    };
+    let service = &view.service;
+    let ports = service
+        .ports
+        .iter()
+        .map(|port| {
+            format!(
+                "{}{} -> {}",
+                port.name
+                    .as_ref()
+                    .map(|name| format!("{name} "))
+                    .unwrap_or_default(),
+                port.port,
+                port.target_port
+                    .clone()
+                    .unwrap_or_else(|| port.port.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = format!(
+        "\nKubernetes (context {}, namespace {})\n  statefulset  {} {}\n  service      {} {} {}\n",
+        view.context,
+        view.namespace,
+        set.name,
+        stateful_set,
+        service.name,
+        service.type_.as_deref().unwrap_or("?"),
+        match &service.error {
+            Some(error) => styles.bad(error),
+            None => format!("[{ports}]"),
+        },
+    );
+    if let Some(tunnel) = &access.tunnel {
+        text.push_str(&format!(
+            "  tunnel       127.0.0.1:{} -> pod {}:{} (service port {}, via {}{})\n",
+            tunnel.local_port,
+            tunnel.pod,
+            tunnel.pod_port,
+            tunnel.service_port,
+            tunnel.via,
+            match &tunnel.leader_probe {
+                Some(probe) => format!(", leader of {} probed", probe.probed),
+                None => String::new(),
+            }
+        ));
+    }
+    let mut pods = table(&["pod", "phase", "ready", "restarts", "tunnel"]);
+    for pod in &view.pods {
+        pods.add_row(vec![
+            pod.name.clone(),
+            pod.phase.clone(),
+            if pod.ready {
+                styles.good("yes")
+            } else {
+                styles.bad("no")
+            },
+            pod.restarts.to_string(),
+            if pod.tunnel {
+                "->".to_string()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    text.push_str(&format!("{pods}\n"));
+    text
+}
+
+/// The Kubernetes side of a tunnel; each part reports its own error rather than failing `status`.
+async fn kubernetes_view(resolver: &Resolver, access: &AccessInfo) -> KubernetesView {
+    let namespace = resolver.namespace.as_str();
+    let client = resolver.client.clone();
+    let mut stateful_set = StatefulSetView {
+        name: STATEFUL_SET.to_string(),
+        ..StatefulSetView::default()
+    };
+    match Api::<StatefulSet>::namespaced(client.clone(), namespace)
+        .get_opt(STATEFUL_SET)
+        .await
+    {
+        Ok(Some(found)) => {
+            stateful_set.exists = true;
+            stateful_set.desired_replicas = found.spec.replicas.unwrap_or(1);
+            stateful_set.ready_replicas = found
+                .status
+                .and_then(|status| status.ready_replicas)
+                .unwrap_or(0);
+        }
+        Ok(None) => {}
+        Err(error) => stateful_set.error = Some(short_error(&error)),
+    }
+    let mut service = ServiceView {
+        name: resolver.service.clone(),
+        ..ServiceView::default()
+    };
+    let mut selector = String::new();
+    match Api::<Service>::namespaced(client.clone(), namespace)
+        .get_opt(&resolver.service)
+        .await
+    {
+        Ok(Some(found)) => {
+            let spec = found.spec.unwrap_or_default();
+            service.exists = true;
+            service.type_ = spec.type_.or(Some("ClusterIP".to_string()));
+            service.cluster_ip = spec.cluster_ip;
+            service.ports = spec
+                .ports
+                .unwrap_or_default()
+                .into_iter()
+                .map(|port| PortView {
+                    name: port.name,
+                    port: port.port,
+                    target_port: port.target_port.map(|target| match target {
+                        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n) => {
+                            n.to_string()
+                        }
+                        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s,
+                    }),
+                })
+                .collect();
+            selector = spec
+                .selector
+                .unwrap_or_default()
+                .iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect::<Vec<_>>()
+                .join(",");
+        }
+        Ok(None) => {}
+        Err(error) => service.error = Some(short_error(&error)),
+    }
+    let tunnel_pod = access.tunnel.as_ref().map(|tunnel| tunnel.pod.as_str());
+    let pods = if selector.is_empty() {
+        Vec::new()
+    } else {
+        Api::<Pod>::namespaced(client, namespace)
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map(|list| {
+                let mut pods: Vec<PodView> = list
+                    .items
+                    .iter()
+                    .map(|pod| {
+                        let name = pod.metadata.name.clone().unwrap_or_default();
+                        let status = pod.status.clone().unwrap_or_default();
+                        PodView {
+                            tunnel: Some(name.as_str()) == tunnel_pod,
+                            name,
+                            phase: status.phase.clone().unwrap_or_default(),
+                            ready: usable(pod),
+                            restarts: status
+                                .container_statuses
+                                .unwrap_or_default()
+                                .iter()
+                                .map(|container| container.restart_count)
+                                .sum(),
+                        }
+                    })
+                    .collect();
+                pods.sort_by(|a, b| a.name.cmp(&b.name));
+                pods
+            })
+            .unwrap_or_default()
+    };
+    KubernetesView {
+        context: resolver.cluster.context.clone(),
+        namespace: namespace.to_string(),
+        stateful_set,
+        service,
+        pods,
+    }
+}
+
+fn short_error(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
+        other => other.to_string(),
+    }
 }

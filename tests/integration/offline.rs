@@ -157,10 +157,11 @@ fn usage_errors_exit_2_and_are_enveloped_in_json() {
 }
 
 #[test]
-fn without_a_dkron_url_commands_say_how_to_give_one() {
+fn without_a_url_or_a_kubeconfig_commands_say_how_to_reach_dkron() {
     let (code, envelope) = run_json(&mut cron(&["list"]));
     assert_eq!(code, 2);
-    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_NO_DKRON_URL");
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBECONFIG");
+    assert!(envelope["fix"].as_str().unwrap().contains("--base-url"));
     snapshot!(cron(&["status"]));
 }
 

@@ -22,9 +22,12 @@ pub fn joelclaw() -> Command {
         "RESTATE_INGRESS_URL",
         "NO_COLOR",
         "RUST_BACKTRACE",
+        "KUBERNETES_SERVICE_HOST",
     ] {
         command.env_remove(variable);
     }
+    // No ambient cluster: a test that wants one points KUBECONFIG at its own file.
+    command.env("KUBECONFIG", "/nonexistent/joelclaw-test/kubeconfig");
     command.env("JOELCLAW_NOW", NOW);
     command
 }

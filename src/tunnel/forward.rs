@@ -1,0 +1,205 @@
+//! The port-forward itself: a loopback listener whose every accepted connection is carried by its
+//! own `pods/portforward` WebSocket (kube-rs serves one TCP connection per upgrade).
+//!
+//! The listener binds `127.0.0.1:0` (or the port asked for, for `dashboard`), so no fixed local port
+//! can clash. The pod it forwards to can change while it runs: when an upgrade answers 404 (the pod
+//! is gone) or the kubelet reports an error on the error channel, the next connection re-resolves the
+//! Service first. Error-channel text is kept, so a failed request can say what the kubelet said.
+//! Dropping the [`Forwarder`] stops the listener and every connection with it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::Api;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::Resolver;
+use super::resolve::Backend;
+
+/// How long a connection may still wait for the pod's answer after the local side stopped
+/// sending. The local EOF is not forwarded: a v4 port-forward has no half-close, so passing it on
+/// would tear the stream down and lose a response still on its way.
+const DRAIN_AFTER_LOCAL_EOF: Duration = Duration::from_secs(5);
+
+/// What the listener and the access layer share.
+#[derive(Default)]
+pub struct TunnelState {
+    backend: Mutex<Option<Backend>>,
+    stale: AtomicBool,
+    last_error: Mutex<Option<String>>,
+    upgrades: AtomicUsize,
+}
+
+impl TunnelState {
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend.lock().expect("not poisoned").clone()
+    }
+
+    /// The last thing the kubelet or apiserver said was wrong with a forwarded connection.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().expect("not poisoned").clone()
+    }
+
+    fn record_error(&self, text: String) {
+        *self.last_error.lock().expect("not poisoned") = Some(text);
+    }
+
+    /// Port-forward upgrades made so far (one per forwarded connection, plus retries).
+    pub fn upgrades(&self) -> usize {
+        self.upgrades.load(Ordering::Relaxed)
+    }
+}
+
+/// A running listener. Dropping it stops the listener and all its connections.
+pub struct Forwarder {
+    pub local_addr: SocketAddr,
+    pub state: Arc<TunnelState>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Forwarder {
+    /// Binds `bind` and forwards every connection to `backend`, re-resolving through `resolver`
+    /// when the pod goes away.
+    pub async fn start(
+        resolver: Arc<Resolver>,
+        backend: Backend,
+        bind: SocketAddr,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(bind).await?;
+        let local_addr = listener.local_addr()?;
+        let state = Arc::new(TunnelState {
+            backend: Mutex::new(Some(backend)),
+            ..TunnelState::default()
+        });
+        let task = tokio::spawn(accept_loop(listener, resolver, state.clone()));
+        Ok(Self {
+            local_addr,
+            state,
+            task,
+        })
+    }
+}
+
+async fn accept_loop(listener: TcpListener, resolver: Arc<Resolver>, state: Arc<TunnelState>) {
+    // Owning the connections here means aborting this task aborts every one of them.
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((local, _)) => {
+                    let _ = local.set_nodelay(true);
+                    connections.spawn(forward(local, resolver.clone(), state.clone()));
+                }
+                Err(error) => state.record_error(format!("the local listener failed: {error}")),
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+/// Carries one local connection over one port-forward, re-resolving once if the pod is gone.
+async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelState>) {
+    for attempt in 0..2 {
+        let backend = match current_backend(&resolver, &state).await {
+            Some(backend) => backend,
+            None => return,
+        };
+        let pods: Api<Pod> = Api::namespaced(resolver.client.clone(), &resolver.namespace);
+        state.upgrades.fetch_add(1, Ordering::Relaxed);
+        let mut forwarder = match pods.portforward(&backend.pod, &[backend.port]).await {
+            Ok(forwarder) => forwarder,
+            Err(kube::Error::Api(status)) if status.code == 404 && attempt == 0 => {
+                state.record_error(format!("pod {} is gone: {}", backend.pod, status.message));
+                state.stale.store(true, Ordering::Relaxed);
+                continue;
+            }
+            Err(error) => {
+                let explained = super::kubernetes::explain(
+                    error,
+                    &super::kubernetes::Attempt {
+                        verb: "port-forward to",
+                        resource: "pod",
+                        name: &backend.pod,
+                        namespace: &resolver.namespace,
+                        cluster: &resolver.cluster,
+                    },
+                );
+                state.record_error(explained.message);
+                return;
+            }
+        };
+        let (Some(remote), Some(errors)) = (
+            forwarder.take_stream(backend.port),
+            forwarder.take_error(backend.port),
+        ) else {
+            return;
+        };
+        let watcher_state = state.clone();
+        let pod = backend.pod.clone();
+        let watcher = tokio::spawn(async move {
+            if let Some(text) = errors.await {
+                // The kubelet could not reach the container port (or lost it): the next
+                // connection resolves the Service again.
+                watcher_state.record_error(format!("the port-forward to pod {pod} failed: {text}"));
+                watcher_state.stale.store(true, Ordering::Relaxed);
+            }
+        });
+        pump(local, remote).await;
+        // A server-side close makes `join` report a send-after-close; it is how a v4
+        // port-forward ends, not a failure.
+        let _ = forwarder.join().await;
+        let _ = watcher.await;
+        return;
+    }
+}
+
+/// The backend for a new connection: the current one, or a fresh resolution when it went stale.
+async fn current_backend(resolver: &Resolver, state: &TunnelState) -> Option<Backend> {
+    if !state.stale.swap(false, Ordering::Relaxed)
+        && let Some(backend) = state.backend()
+    {
+        return Some(backend);
+    }
+    match resolver.pick().await {
+        Ok((backend, _, _)) => {
+            *state.backend.lock().expect("not poisoned") = Some(backend.clone());
+            Some(backend)
+        }
+        Err(error) => {
+            state.record_error(error.message);
+            None
+        }
+    }
+}
+
+/// Copies both ways until the pod side ends; a local EOF only starts a short drain.
+async fn pump<R>(local: TcpStream, remote: R)
+where
+    R: AsyncRead + AsyncWrite + Unpin,
+{
+    let (mut local_read, mut local_write) = local.into_split();
+    let (mut remote_read, mut remote_write) = tokio::io::split(remote);
+    let upstream = tokio::io::copy(&mut local_read, &mut remote_write);
+    let downstream = async {
+        let _ = tokio::io::copy(&mut remote_read, &mut local_write).await;
+        let _ = local_write.shutdown().await;
+    };
+    tokio::pin!(upstream, downstream);
+    tokio::select! {
+        () = &mut downstream => {}
+        _ = &mut upstream => {
+            let _ = tokio::time::timeout(DRAIN_AFTER_LOCAL_EOF, downstream).await;
+        }
+    }
+}
