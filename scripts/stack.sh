@@ -371,6 +371,8 @@ cmd_up() {
     if [[ "$without_dkron" != 1 ]]; then
       printf 'export DKRON_URL=%q\n' "http://127.0.0.1:$DKRON_HTTP"
       printf 'export JOELCLAW_TEST_DKRON_URL=%q\n' "http://127.0.0.1:$DKRON_HTTP"
+      # Tests that need more Dkron nodes (a 3-node Raft cluster) start them from this binary.
+      printf 'export JOELCLAW_TEST_DKRON_BIN=%q\n' "$DKRON"
     fi
     printf 'export JOELCLAW_TEST_RESTATE_INGRESS=%q\n' "http://127.0.0.1:$RESTATE_INGRESS"
     printf 'export JOELCLAW_TEST_RESTATE_ADMIN=%q\n' "http://127.0.0.1:$RESTATE_ADMIN"

@@ -23,8 +23,8 @@ pub const MANAGED_BY_VALUE: &str = "joelclaw";
 /// Metadata key holding the ownership scope (`[defaults] set` in tier1.toml).
 pub const SET_KEY: &str = "set";
 
-/// A job as Dkron's API returns and accepts it. Every field Dkron knows is modelled, so a job read
-/// and written back loses nothing (writes are full replacements).
+/// A job as Dkron's API returns and accepts it. Every field of Dkron v4 is modelled and any other is
+/// kept in `extra`, so a job read and written back loses nothing (writes are full replacements).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     #[serde(default)]
@@ -78,6 +78,10 @@ pub struct Job {
     pub starts_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "zero_time_as_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// Fields this version does not know (a newer Dkron's), kept so a full-replace write
+    /// does not reset them.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Job {
@@ -92,6 +96,23 @@ impl Job {
             .then(|| self.metadata.get(SET_KEY).map(String::as_str))
             .flatten()
     }
+}
+
+/// One execution of a job on one node (`GET /v1/jobs/{job}/executions`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Execution {
+    /// The trigger time in Unix nanoseconds, shared by every node and retry of one run.
+    #[serde(default)]
+    pub group: i64,
+    #[serde(default)]
+    pub attempt: u32,
+    #[serde(default)]
+    pub success: bool,
+    /// The target's response body (for Restate's `/send`, the invocation id), after any error text.
+    #[serde(default)]
+    pub output: String,
+    #[serde(default)]
+    pub node_name: String,
 }
 
 /// A serf member as `/v1/members` reports it (capitalised keys, from serf).
@@ -128,6 +149,12 @@ pub struct AgentName {
 pub enum DkronError {
     #[error("cannot reach Dkron at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// The connection failed because what carries it (the tunnel) failed, and said why.
+    #[error("cannot reach Dkron at {url}: {}", .failure.message)]
+    Carrier {
+        url: String,
+        failure: CarrierFailure,
+    },
     #[error("Dkron answered {status} to {method} {path}{}: {}", whom_suffix(.whom), body_text(.body))]
     Status {
         status: StatusCode,
@@ -148,6 +175,7 @@ impl DkronError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Unreachable { .. } => ErrorKind::DkronUnreachable,
+            Self::Carrier { failure, .. } => failure.kind,
             _ => ErrorKind::DkronError,
         }
     }
@@ -160,8 +188,9 @@ impl DkronError {
     }
 
     /// A hint for the status codes whose meaning Dkron hides behind an empty body.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<&str> {
         match self {
+            Self::Carrier { failure, .. } => failure.hint.as_deref(),
             Self::Unreachable { .. } => Some(
                 "check that Dkron is running and that --base-url / DKRON_URL points at its HTTP port",
             ),
@@ -213,10 +242,17 @@ struct Answer {
     total_count: Option<u64>,
 }
 
-/// Extra words for a transport failure, from whatever carries the connection (the tunnel's last
-/// error-channel message, say).
+/// Why the thing that carries connections to Dkron (the tunnel) failed, as it reported it.
+#[derive(Debug, Clone)]
+pub struct CarrierFailure {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Asks the carrier for its last failure when a connection to Dkron breaks.
 #[derive(Clone)]
-pub struct TransportNote(Arc<dyn Fn() -> Option<String> + Send + Sync>);
+pub struct TransportNote(Arc<dyn Fn() -> Option<CarrierFailure> + Send + Sync>);
 
 impl std::fmt::Debug for TransportNote {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -250,10 +286,10 @@ impl DkronClient {
         })
     }
 
-    /// Adds `note` to every transport failure's reason.
+    /// Lets a transport failure report the carrier's own failure (its code, text and hint).
     pub fn with_transport_note(
         mut self,
-        note: Arc<dyn Fn() -> Option<String> + Send + Sync>,
+        note: Arc<dyn Fn() -> Option<CarrierFailure> + Send + Sync>,
     ) -> Self {
         self.transport_note = Some(TransportNote(note));
         self
@@ -295,14 +331,16 @@ impl DkronClient {
                 Ok(response) => break response,
                 Err(error) if idempotent && !retried && !error.is_timeout() => retried = true,
                 Err(error) => {
-                    let mut reason = transport_reason(&error);
-                    if let Some(note) = self.transport_note.as_ref().and_then(|note| (note.0)()) {
-                        reason = format!("{reason}; {note}");
-                    }
-                    return Err(DkronError::Unreachable {
-                        url: self.base_url.to_string(),
-                        reason,
-                    });
+                    let url = self.base_url.to_string();
+                    return Err(
+                        match self.transport_note.as_ref().and_then(|note| (note.0)()) {
+                            Some(failure) => DkronError::Carrier { url, failure },
+                            None => DkronError::Unreachable {
+                                url,
+                                reason: transport_reason(&error),
+                            },
+                        },
+                    );
                 }
             }
         };
@@ -395,18 +433,23 @@ impl DkronClient {
         }
     }
 
-    /// Lists jobs. `metadata` filters server-side (exact match, AND across keys).
-    pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
+    /// `/v1/jobs` with a server-side metadata filter (exact match, AND across keys).
+    fn jobs_url(&self, metadata: &[(&str, &str)], extra: &[(&str, &str)]) -> Url {
         let mut url = self.url(&["v1", "jobs"]);
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in metadata {
-                query.append_pair(&format!("metadata[{key}]"), value);
-            }
+        let pairs: Vec<(String, &str)> = metadata
+            .iter()
+            .map(|(key, value)| (format!("metadata[{key}]"), *value))
+            .chain(extra.iter().map(|(key, value)| (key.to_string(), *value)))
+            .collect();
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
         }
-        if metadata.is_empty() {
-            url.set_query(None);
-        }
+        url
+    }
+
+    /// Lists jobs, filtered by metadata.
+    pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
+        let url = self.jobs_url(metadata, &[]);
         Ok(self
             .call(Method::GET, url, None, StatusCode::OK, self.timeout)
             .await?
@@ -416,15 +459,8 @@ impl DkronClient {
     /// Counts jobs matching a metadata filter without fetching them: an empty slice still carries
     /// `X-Total-Count` (counted after filtering, before slicing).
     pub async fn count_jobs(&self, metadata: &[(&str, &str)]) -> Result<u64, DkronError> {
-        let mut url = self.url(&["v1", "jobs"]);
-        {
-            let mut query = url.query_pairs_mut();
-            for (key, value) in metadata {
-                query.append_pair(&format!("metadata[{key}]"), value);
-            }
-            // `_start = _end = 0` is the one slice that is valid for every total, 0 included.
-            query.append_pair("_start", "0").append_pair("_end", "0");
-        }
+        // `_start = _end = 0` is the one slice that is valid for every total, 0 included.
+        let url = self.jobs_url(metadata, &[("_start", "0"), ("_end", "0")]);
         let path = display_path(&url);
         let (_, answer) = self
             .call::<serde_json::Value>(Method::GET, url, None, StatusCode::OK, self.timeout)
@@ -453,11 +489,7 @@ impl DkronClient {
     /// request, so callers read the job back to see what was stored.
     pub async fn upsert_job(&self, job: &Job) -> Result<(), DkronError> {
         let url = self.url(&["v1", "jobs"]);
-        let body = serde_json::to_value(job).map_err(|error| DkronError::Decode {
-            method: Method::POST,
-            path: "/v1/jobs".to_string(),
-            reason: error.to_string(),
-        })?;
+        let body = serde_json::to_value(job).expect("a job serializes");
         self.call::<serde_json::Value>(
             Method::POST,
             url,
@@ -478,8 +510,37 @@ impl DkronClient {
             .0)
     }
 
+    /// Executions of a job, newest first. Dkron answers a store error with 200 and an empty body;
+    /// that reads as no executions.
+    pub async fn executions(&self, name: &str) -> Result<Vec<Execution>, DkronError> {
+        let mut url = self.url(&["v1", "jobs", name, "executions"]);
+        url.query_pairs_mut()
+            .append_pair("_sort", "id")
+            .append_pair("_order", "DESC");
+        let path = display_path(&url);
+        let answer = self.send(Method::GET, url, None, self.timeout).await?;
+        if answer.status != StatusCode::OK {
+            return Err(DkronError::Status {
+                status: answer.status,
+                method: Method::GET,
+                path,
+                whom: answer.whom,
+                body: answer.body,
+            });
+        }
+        if answer.body.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        serde_json::from_str(&answer.body).map_err(|error| DkronError::Decode {
+            method: Method::GET,
+            path,
+            reason: error.to_string(),
+        })
+    }
+
     /// Triggers a run. Dkron's handler blocks until the execution has finished on every target
-    /// node (retries included), so the timeout must cover the job's own timeout.
+    /// node (retries included), so the timeout must cover the job's own timeout. Its 200 says
+    /// nothing about how the run went: read the executions for that.
     pub async fn run_job(&self, name: &str, timeout: Duration) -> Result<(), DkronError> {
         let url = self.url(&["v1", "jobs", name, "run"]);
         let path = display_path(&url);

@@ -82,24 +82,37 @@ fn usage_error(error: clap::Error) -> ExitCode {
         let _ = error.print();
         return ExitCode::Usage;
     }
-    let command = std::env::args()
-        .skip(1)
-        .take_while(|arg| !arg.starts_with('-'))
-        .fold("joelclaw".to_string(), |line, word| {
-            format!("{line} {word}")
-        });
-    let message = error
-        .render()
-        .to_string()
+    let command = command_words(std::env::args().skip(1));
+    // Clap's whole message up to its usage line (a missing-argument error names the argument on
+    // the lines after the first).
+    let rendered = error.render().to_string();
+    let message = rendered
         .lines()
-        .next()
-        .unwrap_or_default()
+        .take_while(|line| !line.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string();
-    let printer = Printer::new(true, ColorChoice::Never, command);
+    let printer = Printer::new(true, ColorChoice::Never, command.join(" "));
     printer.error(
         &CliError::new(ErrorKind::Usage, message)
             .hint("see `joelclaw restate cron --help`")
             .into(),
     )
+}
+
+/// The command path the user typed (`joelclaw restate cron list`), wherever flags stood.
+fn command_words(args: impl Iterator<Item = String>) -> Vec<String> {
+    use clap::CommandFactory;
+    let mut words = vec!["joelclaw".to_string()];
+    let mut level = Cli::command();
+    for arg in args {
+        if let Some(sub) = level.find_subcommand(&arg).cloned() {
+            words.push(arg);
+            level = sub;
+        }
+    }
+    words
 }

@@ -261,17 +261,16 @@ fn ensure_newline(text: &str) -> String {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) ends the process quietly, as a filter should.
+/// Writes to stdout. A closed pipe (`| head`) is not an error worth a word, and the command's
+/// own exit code still stands (so `set -o pipefail` sees a drift or a failure).
 fn write_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
+        && error.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        panic!("cannot write to stdout: {error}");
+        let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {error}");
     }
 }
 

@@ -125,9 +125,10 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
                     let ours = job.set() == Some(options.set);
                     let changes = rendered.diff(job);
                     if !ours && !options.force {
+                        // Nothing will be written, so nothing of the other owner's job is shown.
                         (
                             Action::Conflict,
-                            changes,
+                            Vec::new(),
                             Some(format!("{owner}; --force adopts it")),
                         )
                     } else if changes.is_empty() {
@@ -227,6 +228,19 @@ pub async fn apply(client: &DkronClient, item: &PlanItem) -> Outcome {
 }
 
 async fn write(client: &DkronClient, rendered: &Rendered, item: &PlanItem) -> Result<(), String> {
+    if item.action == Action::Create {
+        // A create is a blind full replace: make sure no job took the name since the plan.
+        match client.get_job(&item.name).await {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                return Err(
+                    "a job of that name appeared in Dkron after the plan; not overwritten (run again)"
+                        .to_string(),
+                );
+            }
+            Err(error) => return Err(rendered.redact(&error.to_string())),
+        }
+    }
     let job = rendered.onto(item.live.as_ref());
     client
         .upsert_job(&job)
@@ -263,35 +277,64 @@ async fn delete(client: &DkronClient, name: &str) -> Result<(), String> {
     }
 }
 
-/// Triggers one run. Dkron blocks until the execution ends, so allow the job's own timeout for
-/// each attempt plus a margin.
+/// Triggers one run and reports how the execution went. Dkron answers 200 whatever happened, so
+/// the outcome comes from the executions of the run's group (the first group triggered at or
+/// after our request; its last attempt decides).
 pub async fn run_now(client: &DkronClient, def: &JobDef) -> RunOutcome {
-    if !def.enabled {
-        return RunOutcome {
-            ok: false,
-            error: Some(
-                "not run: the job is disabled (Dkron answers 404 to a run of a disabled job)"
-                    .to_string(),
-            ),
-        };
-    }
     let attempts = u64::from(def.retries) + 1;
     let timeout = Duration::from_secs(u64::from(def.timeout_seconds) * attempts + 15);
-    match client.run_job(&def.name, timeout).await {
-        Ok(()) => RunOutcome {
+    // Dkron stamps the group with its own clock; allow for a little skew between the two.
+    let triggered = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let triggered_ns = triggered.timestamp_nanos_opt().unwrap_or_default();
+    let failed = |error: String| RunOutcome {
+        ok: false,
+        error: Some(error),
+    };
+    if let Err(error) = client.run_job(&def.name, timeout).await {
+        let hint = error
+            .hint()
+            .map(|hint| format!(" ({hint})"))
+            .unwrap_or_default();
+        return failed(format!("{error}{hint}"));
+    }
+    let executions = match client.executions(&def.name).await {
+        Ok(executions) => executions,
+        Err(error) => {
+            return failed(format!(
+                "the run ended but its executions could not be read: {error}"
+            ));
+        }
+    };
+    let Some(group) = executions
+        .iter()
+        .map(|execution| execution.group)
+        .filter(|group| *group >= triggered_ns)
+        .min()
+    else {
+        return failed("the run ended but Dkron recorded no execution for it".to_string());
+    };
+    let last = executions
+        .iter()
+        .filter(|execution| execution.group == group)
+        .max_by_key(|execution| execution.attempt)
+        .expect("the group has an execution");
+    if last.success {
+        RunOutcome {
             ok: true,
             error: None,
-        },
-        Err(error) => {
-            let hint = error
-                .hint()
-                .map(|hint| format!(" ({hint})"))
-                .unwrap_or_default();
-            RunOutcome {
-                ok: false,
-                error: Some(format!("{error}{hint}")),
-            }
         }
+    } else {
+        let output = last.output.trim();
+        failed(format!(
+            "the execution failed on {} (attempt {}): {}",
+            last.node_name,
+            last.attempt,
+            if output.is_empty() {
+                "(no output)"
+            } else {
+                output
+            }
+        ))
     }
 }
 

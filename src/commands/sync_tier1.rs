@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::{Context, load_manifest};
 use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
+use crate::manifests::JobDef;
 use crate::manifests::render::FieldChange;
 use crate::manifests::schedule::format_in;
 use crate::output::{Report, Styles, now, table};
@@ -136,11 +137,16 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
     let mut writes = 0;
     if mode == Mode::Apply {
         for (item, outcome) in items.iter().zip(outcomes.iter_mut()) {
-            if item.action.writes() {
+            let mut applied = reconcile::apply(&access.client, item).await;
+            if item.action.writes() && applied.ok {
                 writes += 1;
             }
-            let mut applied = reconcile::apply(&access.client, item).await;
-            if let Some(def) = item.def.as_ref().filter(|_| run_now && applied.ok) {
+            // Dkron refuses to run a disabled job (404), so those are not triggered at all.
+            if let Some(def) = item
+                .def
+                .as_ref()
+                .filter(|def| run_now && applied.ok && def.enabled)
+            {
                 applied.run = Some(reconcile::run_now(&access.client, def).await);
             }
             *outcome = Some(applied);
@@ -150,7 +156,7 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
     let jobs: Vec<SyncedJob> = items
         .iter()
         .zip(outcomes)
-        .map(|(item, outcome)| synced_job(item, outcome, mode))
+        .map(|(item, outcome)| synced_job(item, outcome))
         .collect();
     let counts = count(&jobs);
     let result = SyncResult {
@@ -190,7 +196,11 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
                 ErrorKind::SyncFailed,
                 format!("{failed} of {} jobs failed to sync", result.jobs.len()),
             )
-            .hint("the failed jobs say why; re-running converges"),
+            .hint(if result.counts.conflict > 0 {
+                "the failed jobs say why; a conflict needs --force (to adopt the job) or another name, other failures converge on a re-run"
+            } else {
+                "the failed jobs say why; re-running converges"
+            }),
         ),
         Mode::Apply if runs_failed > 0 => report.failed(
             CliError::new(
@@ -207,16 +217,78 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
     ))
 }
 
-pub(super) fn synced_job(item: &PlanItem, outcome: Option<Outcome>, mode: Mode) -> SyncedJob {
+/// Plans, applies (and optionally runs) a single job, reporting it in the `sync-tier1` shape:
+/// `enable-health` and `create` are syncs of one entry.
+pub(super) async fn apply_one(
+    context: &Context,
+    def: JobDef,
+    source: String,
+    force: bool,
+    run_now: bool,
+) -> anyhow::Result<Report> {
+    let access = context.dkron().await?;
+    let name = def.name.clone();
+    let set = def.set.clone();
+    let defs = [def];
+    let live = Live::fetch(&access.client, &defs).await?;
+    let options = PlanOptions {
+        set: &set,
+        whole_set: false,
+        prune: false,
+        force,
+    };
+    let item = reconcile::plan(&defs, &live, options).remove(0);
+    let mut outcome = reconcile::apply(&access.client, &item).await;
+    if run_now && outcome.ok && defs[0].enabled {
+        outcome.run = Some(reconcile::run_now(&access.client, &defs[0]).await);
+    }
+    let writes = usize::from(item.action.writes() && outcome.ok);
+    let jobs = vec![synced_job(&item, Some(outcome))];
+    let result = SyncResult {
+        access: access.info.clone(),
+        file: source,
+        set,
+        mode: Mode::Apply,
+        prune: false,
+        counts: count(&jobs),
+        jobs,
+        writes,
+        run_triggered: run_now,
+    };
+    let human = render_human(&result, context.printer.styles());
+    let job = &result.jobs[0];
+    let failure = if job.ok {
+        job.run.as_ref().filter(|run| !run.ok).map(|run| {
+            CliError::new(
+                ErrorKind::RunFailed,
+                format!(
+                    "{name} was written but its run failed: {}",
+                    run.error.as_deref().unwrap_or("")
+                ),
+            )
+        })
+    } else {
+        Some(CliError::new(
+            ErrorKind::SyncFailed,
+            format!("{name}: {}", job.error.as_deref().unwrap_or("failed")),
+        ))
+    };
+    let mut report = Report::new(&result, human).next(
+        "joelclaw restate cron list",
+        "see the job, its next fire time and its success/error counts",
+    );
+    if let Some(failure) = failure {
+        report = report.failed(failure);
+    }
+    Ok(report)
+}
+
+fn synced_job(item: &PlanItem, outcome: Option<Outcome>) -> SyncedJob {
     let (ok, error, run) = match outcome {
         Some(outcome) => (outcome.ok, outcome.error, outcome.run),
         // Not applied: a conflict is still a job that cannot be synced as the file says.
-        None => (
-            item.action != Action::Conflict,
-            (item.action == Action::Conflict && mode == Mode::Apply)
-                .then(|| item.reason.clone().unwrap_or_default()),
-            None,
-        ),
+        // Not applied (a dry run or a check): nothing failed; `reason` explains a conflict.
+        None => (true, None, None),
     };
     let def = item.def.as_ref();
     let next_fires = def
@@ -256,7 +328,7 @@ pub(super) fn synced_job(item: &PlanItem, outcome: Option<Outcome>, mode: Mode) 
     }
 }
 
-pub(super) fn count(jobs: &[SyncedJob]) -> Counts {
+fn count(jobs: &[SyncedJob]) -> Counts {
     let mut counts = Counts::default();
     for job in jobs {
         match job.action {

@@ -374,16 +374,17 @@ impl Validator<'_> {
                 None
             }
         };
-        for (field, value) in [("service", &wire.service), ("handler", &wire.handler)] {
-            if value.get_ref().trim().is_empty() || value.get_ref().contains('/') {
-                let message = format!("`{}` must be a non-empty name without `/`", value.get_ref());
+        let targets = [
+            ("service", Some(&wire.service), false),
+            ("handler", Some(&wire.handler), false),
+            ("key", wire.key.as_ref(), true),
+        ];
+        for (field, value, slash_allowed) in targets {
+            if let Some(value) = value
+                && let Err(message) = check_segment(value.get_ref(), slash_allowed)
+            {
                 self.report(value.span(), job, field, message);
             }
-        }
-        if let Some(key) = &wire.key
-            && key.get_ref().is_empty()
-        {
-            self.report(key.span(), job, "key", "the key is empty".to_string());
         }
         let body = self.body(&wire, job);
         let retries = match &wire.retries {
@@ -538,9 +539,24 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Labels stored in metadata (the set) follow the same rule as names.
+/// The ownership set is stored in metadata and matched exactly; it follows the name rule.
 fn check_label(label: &str) -> Result<(), String> {
-    check_name(label)
+    check_name(label).map_err(|_| format!("`{label}` may use only a-z, 0-9, `_` and `-`"))
+}
+
+/// A segment of the Restate target path (service, handler, key). It must not be empty, `.` or
+/// `..`: URL normalisation would silently drop those from the path and call another target.
+/// Service and handler names cannot contain `/`; a key can (it is percent-encoded).
+pub fn check_segment(value: &str, slash_allowed: bool) -> Result<(), String> {
+    if value.trim().is_empty() {
+        Err("must not be empty".to_string())
+    } else if value == "." || value == ".." {
+        Err(format!("`{value}` would vanish from the URL path"))
+    } else if !slash_allowed && value.contains('/') {
+        Err(format!("`{value}` must not contain `/`"))
+    } else {
+        Ok(())
+    }
 }
 
 /// Parses an ingress URL: http(s), no query, trailing slash dropped.

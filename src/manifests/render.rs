@@ -84,6 +84,9 @@ pub struct Rendered {
     /// Headers whose values came from the environment: their values never leave the process.
     #[serde(skip)]
     pub secret_headers: Vec<SecretHeader>,
+    /// Headers written literally in the file (name, value): the only header values a diff shows.
+    #[serde(skip)]
+    pub literal_headers: Vec<(String, String)>,
 }
 
 /// Renders a job definition.
@@ -136,6 +139,12 @@ pub fn render(def: &JobDef) -> Rendered {
         executor: "http".to_string(),
         executor_config,
         metadata,
+        literal_headers: def
+            .headers
+            .iter()
+            .filter(|header| header.env.is_none())
+            .map(|header| (header.name.clone(), header.value.clone()))
+            .collect(),
         secret_headers: def
             .headers
             .iter()
@@ -178,9 +187,16 @@ impl Rendered {
         let mut changes = Vec::new();
         let mut field = |name: &str, from: String, to: String| {
             if from != to {
+                // A live header value may be a secret this file never knew (a header since
+                // removed, another owner's job): only values written literally here are shown.
+                let from = if name == "executor_config.headers" {
+                    self.mask_live_headers(&from)
+                } else {
+                    self.redact(&from)
+                };
                 changes.push(FieldChange {
                     field: name.to_string(),
-                    from: self.redact(&from),
+                    from,
                     to: self.redact(&to),
                 });
             }
@@ -233,6 +249,33 @@ impl Rendered {
             );
         }
         changes
+    }
+
+    /// A live `headers` value as it may be printed: entries identical to a literal header of the
+    /// file keep their value, every other value is masked.
+    fn mask_live_headers(&self, text: &str) -> String {
+        if text.is_empty() {
+            return String::new();
+        }
+        let Ok(entries) = serde_json::from_str::<Vec<String>>(text) else {
+            return "<redacted: not a JSON list>".to_string();
+        };
+        let shown: Vec<String> = entries
+            .into_iter()
+            .map(|entry| {
+                let (name, value) = entry.split_once(':').unwrap_or((entry.as_str(), ""));
+                let (name, value) = (name.trim(), value.trim());
+                let literal = self.literal_headers.iter().any(|(known, known_value)| {
+                    known.eq_ignore_ascii_case(name) && known_value == value
+                });
+                if literal {
+                    format!("{name}: {value}")
+                } else {
+                    format!("{name}: <redacted>")
+                }
+            })
+            .collect();
+        serde_json::to_string(&shown).expect("strings serialize")
     }
 
     /// Makes text printable: environment-sourced header values are replaced by their references,
@@ -368,13 +411,24 @@ body = {{ pipeline = "health" }}
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("${env:TOKEN}"), "{shown}");
         let mut live = rendered.onto(None);
-        live.executor_config
-            .insert("headers".into(), r#"["authorization: old-secret"]"#.into());
+        live.executor_config.insert(
+            "headers".into(),
+            r#"["Content-Type: application/json","authorization: old-secret","x-removed: gone"]"#
+                .into(),
+        );
         let diff = rendered.diff(&live);
         let text = serde_json::to_string(&diff).unwrap();
         assert!(
             !text.contains("s3cret") && !text.contains("old-secret"),
             "{text}"
+        );
+        assert!(
+            !text.contains("gone"),
+            "a header the file no longer has: {text}"
+        );
+        assert!(
+            text.contains("Content-Type: application/json"),
+            "literals stay readable: {text}"
         );
     }
 

@@ -134,7 +134,7 @@ impl Schedule {
             .seconds(Seconds::Required)
             .year(Year::Disallowed)
             .build()
-            .parse(&six)
+            .parse(&robfig_equivalent(&six))
             .map_err(|error| format!("cannot parse `{six}`: {error}"))?;
         Ok(Self {
             source: source.to_string(),
@@ -169,11 +169,11 @@ impl Schedule {
                 Kind::Every(every)
             }
             "@manually" if argument.is_empty() => Kind::Manually,
-            "@at" => {
-                Kind::At(DateTime::parse_from_rfc3339(argument).map_err(|error| {
-                    format!("`@at {argument}` needs an RFC 3339 time ({error})")
-                })?)
-            }
+            "@at" => Kind::At(parse_go_rfc3339(argument).map_err(|error| {
+                format!(
+                    "`@at {argument}` needs an RFC 3339 time such as 2026-12-01T09:00:00Z ({error})"
+                )
+            })?),
             _ => {
                 return Err(format!(
                     "unknown descriptor `{}`: use @yearly, @monthly, @weekly, @daily, @hourly, @minutely, @every <duration>, @manually or @at <RFC 3339 time>",
@@ -213,6 +213,37 @@ impl Schedule {
             _ => None,
         }
     }
+}
+
+/// Rewrites a valid spec so croner computes the fire times robfig/cron v3 (Dkron) would:
+/// - robfig treats `*/1` in a day field as a plain `*` (it keeps the "star" bit, so day of month
+///   and day of week combine with AND); croner would OR them;
+/// - `N/step` runs to the field's maximum, which for day of week is 6 in robfig and 7 in croner.
+fn robfig_equivalent(six: &str) -> String {
+    six.split(' ')
+        .enumerate()
+        .map(|(index, field)| {
+            let is_day_field = index == 3 || index == 5;
+            field
+                .split(',')
+                .map(|part| {
+                    if is_day_field && part == "*/1" {
+                        return "*".to_string();
+                    }
+                    match part.split_once('/') {
+                        Some((start, step))
+                            if index == 5 && !start.contains('-') && start != "*" =>
+                        {
+                            format!("{start}-6/{step}")
+                        }
+                        _ => part.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn check_field(text: &str, field: &Field) -> Result<(), String> {
@@ -272,6 +303,17 @@ fn value(text: &str, field: &Field) -> Result<u32, String> {
     }
 }
 
+/// Parses an RFC 3339 time as strictly as Go's `time.Parse(time.RFC3339, …)`, which Dkron uses:
+/// chrono also takes a space or a lower-case `t`/`z`, which Dkron then rejects.
+fn parse_go_rfc3339(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    if text.as_bytes().get(10) != Some(&b'T') || text.contains(['t', 'z']) {
+        return Err(
+            "the date and time must be joined by an upper-case `T`, and UTC written `Z`".into(),
+        );
+    }
+    DateTime::parse_from_rfc3339(text).map_err(|error| error.to_string())
+}
+
 /// Parses a Go `time.Duration` string (`1s`, `1m30s`, `1.5h`, `500ms`), the syntax of `@every`.
 fn parse_go_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
@@ -302,7 +344,14 @@ fn parse_go_duration(text: &str) -> Result<Duration, String> {
         total += number * seconds;
         rest = &rest[unit_end..];
     }
-    Ok(Duration::from_secs_f64(total))
+    // Go's Duration is i64 nanoseconds: about 292 years at most.
+    const GO_MAX_SECONDS: f64 = 9_223_372_036.854_775;
+    if total > GO_MAX_SECONDS {
+        return Err(format!(
+            "`{text}` is longer than a Go duration can be (about 292 years)"
+        ));
+    }
+    Duration::try_from_secs_f64(total).map_err(|error| format!("`{text}`: {error}"))
 }
 
 /// Parses an IANA zone name the way Dkron's `time.LoadLocation` would accept it.
@@ -402,6 +451,29 @@ mod tests {
                 assert!(error.contains(expected), "{schedule}: {error}");
             }
         }
+    }
+
+    #[test]
+    fn fire_times_follow_robfig_where_croner_differs() {
+        // `*/1` keeps the star: Mondays only, not "every day OR Monday".
+        let mondays = Schedule::parse("0 0 0 */1 * MON").unwrap();
+        let fires = mondays.next_fires(Tz::UTC, at("2026-11-22T00:00:00Z"), 2);
+        assert_eq!(fires[0].to_rfc3339(), "2026-11-23T00:00:00+00:00");
+        assert_eq!(fires[1].to_rfc3339(), "2026-11-30T00:00:00+00:00");
+        // `1/2` in day of week is Mon, Wed, Fri (robfig stops at 6), never Sunday.
+        let odd = Schedule::parse("0 0 0 * * 1/2").unwrap();
+        let fires = odd.next_fires(Tz::UTC, at("2026-11-27T12:00:00Z"), 2);
+        assert_eq!(fires[0].to_rfc3339(), "2026-11-30T00:00:00+00:00");
+        assert_eq!(odd.dkron, "0 0 0 * * 1/2", "Dkron stores what was written");
+    }
+
+    #[test]
+    fn go_strictness_for_at_and_every() {
+        assert!(Schedule::parse("@at 2026-12-01T09:00:00Z").is_ok());
+        assert!(Schedule::parse("@at 2026-12-01 09:00:00Z").is_err());
+        assert!(Schedule::parse("@at 2026-12-01t09:00:00z").is_err());
+        let error = Schedule::parse("@every 99999999999999999999h").unwrap_err();
+        assert!(error.contains("292 years"), "{error}");
     }
 
     #[test]

@@ -152,6 +152,28 @@ fn secret_values_never_reach_error_messages() {
 }
 
 #[test]
+fn target_segments_that_would_vanish_from_the_url_are_rejected() {
+    for (service, handler, key, field) in [
+        ("..", "run", "", "service"),
+        ("svc", ".", "", "handler"),
+        ("svc", "run", "key = \"\"", "key"),
+        ("svc", "run", "key = \"..\"", "key"),
+        ("a/b", "run", "", "service"),
+    ] {
+        let source = format!(
+            "[defaults]\nrestate_url = \"http://r\"\n[[jobs]]\nname = \"j\"\nschedule = \"@hourly\"\nservice = \"{service}\"\nhandler = \"{handler}\"\n{key}\n"
+        );
+        let found = findings(&source);
+        assert!(
+            found
+                .iter()
+                .any(|finding| finding.field.as_deref() == Some(field)),
+            "{field}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn duplicate_names_are_rejected() {
     let source = GOOD.replace("name = \"b\"", "name = \"a\"");
     let finding = &findings(&source)[0];

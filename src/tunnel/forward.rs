@@ -20,6 +20,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::Resolver;
 use super::resolve::Backend;
+use crate::dkron::CarrierFailure;
+use crate::error::{CliError, ErrorKind};
 
 /// How long a connection may still wait for the pod's answer after the local side stopped
 /// sending. The local EOF is not forwarded: a v4 port-forward has no half-close, so passing it on
@@ -31,7 +33,7 @@ const DRAIN_AFTER_LOCAL_EOF: Duration = Duration::from_secs(5);
 pub struct TunnelState {
     backend: Mutex<Option<Backend>>,
     stale: AtomicBool,
-    last_error: Mutex<Option<String>>,
+    last_error: Mutex<Option<CarrierFailure>>,
     upgrades: AtomicUsize,
 }
 
@@ -41,12 +43,16 @@ impl TunnelState {
     }
 
     /// The last thing the kubelet or apiserver said was wrong with a forwarded connection.
-    pub fn last_error(&self) -> Option<String> {
+    pub fn last_error(&self) -> Option<CarrierFailure> {
         self.last_error.lock().expect("not poisoned").clone()
     }
 
-    fn record_error(&self, text: String) {
-        *self.last_error.lock().expect("not poisoned") = Some(text);
+    fn record(&self, error: CliError) {
+        *self.last_error.lock().expect("not poisoned") = Some(CarrierFailure {
+            kind: error.kind,
+            message: error.message,
+            hint: error.hint,
+        });
     }
 
     /// Port-forward upgrades made so far (one per forwarded connection, plus retries).
@@ -101,7 +107,10 @@ async fn accept_loop(listener: TcpListener, resolver: Arc<Resolver>, state: Arc<
                     let _ = local.set_nodelay(true);
                     connections.spawn(forward(local, resolver.clone(), state.clone()));
                 }
-                Err(error) => state.record_error(format!("the local listener failed: {error}")),
+                Err(error) => state.record(CliError::new(
+                    ErrorKind::Tunnel,
+                    format!("the tunnel's local listener failed: {error}"),
+                )),
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -120,7 +129,10 @@ async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelSta
         let mut forwarder = match pods.portforward(&backend.pod, &[backend.port]).await {
             Ok(forwarder) => forwarder,
             Err(kube::Error::Api(status)) if status.code == 404 && attempt == 0 => {
-                state.record_error(format!("pod {} is gone: {}", backend.pod, status.message));
+                state.record(CliError::new(
+                    ErrorKind::Tunnel,
+                    format!("pod {} is gone: {}", backend.pod, status.message),
+                ));
                 state.stale.store(true, Ordering::Relaxed);
                 continue;
             }
@@ -135,7 +147,7 @@ async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelSta
                         cluster: &resolver.cluster,
                     },
                 );
-                state.record_error(explained.message);
+                state.record(explained);
                 return;
             }
         };
@@ -151,7 +163,13 @@ async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelSta
             if let Some(text) = errors.await {
                 // The kubelet could not reach the container port (or lost it): the next
                 // connection resolves the Service again.
-                watcher_state.record_error(format!("the port-forward to pod {pod} failed: {text}"));
+                watcher_state.record(
+                    CliError::new(
+                        ErrorKind::Tunnel,
+                        format!("the port-forward to pod {pod} failed: {text}"),
+                    )
+                    .hint("the kubelet could not reach Dkron's port in the pod; check the pod (is Dkron listening?)"),
+                );
                 watcher_state.stale.store(true, Ordering::Relaxed);
             }
         });
@@ -177,7 +195,7 @@ async fn current_backend(resolver: &Resolver, state: &TunnelState) -> Option<Bac
             Some(backend)
         }
         Err(error) => {
-            state.record_error(error.message);
+            state.record(error);
             None
         }
     }

@@ -166,13 +166,8 @@ pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
     let local_port = forwarder.local_addr.port();
     let base_url = Url::parse(&format!("http://127.0.0.1:{local_port}")).expect("valid URL");
     let state = forwarder.state.clone();
-    let client = DkronClient::new(base_url.clone(), settings.timeout)?.with_transport_note(
-        Arc::new(move || {
-            state
-                .last_error()
-                .map(|text| format!("the tunnel reported: {text}"))
-        }),
-    );
+    let client = DkronClient::new(base_url.clone(), settings.timeout)?
+        .with_transport_note(Arc::new(move || state.last_error()));
     Ok(DkronAccess {
         info: AccessInfo {
             access_mode: "tunnel",

@@ -495,3 +495,102 @@ fn the_plan_in_json_is_the_agent_contract() {
         "--json"
     ]));
 }
+
+#[test]
+fn run_now_reports_the_execution_not_just_the_trigger() {
+    let stack = stack();
+    // One job Restate accepts, one whose target refuses connections, one disabled.
+    let refused = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let file = manifest(&format!(
+        r#"[defaults]
+restate_url = "{ingress}"
+retries = 0
+timeout_seconds = 5
+
+[[jobs]]
+name = "fires-fine"
+schedule = "@manually"
+service = "dagOrchestrator"
+handler = "run"
+body = {{ pipeline = "run-now" }}
+
+[[jobs]]
+name = "fires-into-nothing"
+schedule = "@manually"
+service = "dagOrchestrator"
+handler = "run"
+restate_url = "http://{refused}"
+
+[[jobs]]
+name = "switched-off"
+schedule = "@manually"
+service = "dagOrchestrator"
+handler = "run"
+enabled = false
+"#,
+        ingress = stack.restate_ingress
+    ));
+    let (code, envelope) =
+        run_json(&mut stack.cron(&["sync-tier1", "--file", file.arg(), "--run-now"]));
+    assert_eq!(code, 1, "{envelope:#}");
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_RUN_FAILED");
+    let jobs = envelope["result"]["jobs"].as_array().unwrap();
+    assert_eq!(jobs[0]["run"]["ok"], true, "{:#}", jobs[0]);
+    assert_eq!(jobs[1]["run"]["ok"], false);
+    let error = jobs[1]["run"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("connection refused"),
+        "Dkron's execution output is reported: {error}"
+    );
+    assert_eq!(
+        jobs[2]["run"],
+        Value::Null,
+        "a disabled job is not triggered"
+    );
+    assert!(
+        jobs.iter().all(|job| job["ok"] == true),
+        "every job was written"
+    );
+}
+
+#[test]
+fn secrets_already_in_dkron_never_show_in_a_plan() {
+    let stack = stack();
+    let with_secret = format!(
+        "[defaults]\nrestate_url = \"{}\"\n{}headers = {{ authorization = \"Bearer ${{env:PLAN_TOKEN}}\" }}\n",
+        stack.restate_ingress,
+        job_entry("holds-a-secret")
+    );
+    let file = manifest(&with_secret);
+    let secret = "hunter2-plan-secret";
+    let (code, _) = run_json(
+        stack
+            .cron(&["sync-tier1", "--file", file.arg()])
+            .env("PLAN_TOKEN", secret),
+    );
+    assert_eq!(code, 0);
+    // The header is dropped from the file: the drift gate shows the change, not the secret.
+    file.rewrite(&format!(
+        "[defaults]\nrestate_url = \"{}\"\n{}",
+        stack.restate_ingress,
+        job_entry("holds-a-secret")
+    ));
+    for mode in ["--check", "--dry-run"] {
+        let (code, stdout, stderr) =
+            run(&mut stack.cron(&["sync-tier1", "--file", file.arg(), mode]));
+        assert!(code == 3 || code == 0, "{mode}: {code}");
+        assert!(stdout.contains("executor_config.headers"), "{stdout}");
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{mode} leaked the secret:\n{stdout}"
+        );
+        let (_, envelope) = run_json(&mut stack.cron(&["sync-tier1", "--file", file.arg(), mode]));
+        assert!(
+            !envelope.to_string().contains(secret),
+            "{mode} --json leaked the secret"
+        );
+    }
+}
