@@ -1,7 +1,8 @@
 //! Integration tests: the real `joelclaw` binary against
 //! - nothing at all (`offline`: usage and input errors, which must never reach Dkron),
 //! - a scripted HTTP server (`faults`: what a real Dkron cannot be made to do on demand),
-//! - the real Dkron + Restate + recorder stack of `scripts/stack.sh` (`live`).
+//! - the real Dkron + Restate + recorder stack of `scripts/stack.sh` (`live`),
+//! - that stack's Dkron behind the fake Kubernetes apiserver + kubelet (`tunnel`).
 //!
 //! One binary, so the crate and its dependencies link once.
 
@@ -9,3 +10,4 @@ mod faults;
 mod live;
 mod offline;
 mod support;
+mod tunnel;
