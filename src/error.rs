@@ -102,7 +102,7 @@ pub struct CliError {
     pub message: String,
     pub hint: Option<String>,
     /// The result document to print beside the error (e.g. a sync report whose jobs partly failed).
-    pub result: Option<serde_json::Value>,
+    pub result: Option<Box<serde_json::Value>>,
 }
 
 impl CliError {
@@ -121,7 +121,7 @@ impl CliError {
     }
 
     pub fn with_result(mut self, result: serde_json::Value) -> Self {
-        self.result = Some(result);
+        self.result = Some(Box::new(result));
         self
     }
 }

@@ -218,7 +218,7 @@ impl Printer {
             let envelope = json!({
                 "ok": false,
                 "command": self.command,
-                "result": cli.and_then(|cli| cli.result.clone()),
+                "result": cli.and_then(|cli| cli.result.as_deref().cloned()),
                 "error": {"code": kind.code(), "message": full},
                 "fix": hint,
                 "next_actions": [],

@@ -79,7 +79,12 @@ impl Target<'_> {
 /// Resolves the Service to its ready backends.
 pub async fn resolve(target: &Target<'_>) -> Result<Resolution, CliError> {
     let services: Api<Service> = Api::namespaced(target.client.clone(), target.namespace);
-    let service = match services.get(target.service).await {
+    let slices: Api<EndpointSlice> = Api::namespaced(target.client.clone(), target.namespace);
+    let selector = format!("kubernetes.io/service-name={}", target.service);
+    let slice_params = ListParams::default().labels(&selector);
+    // Both reads are independent: one round trip to the apiserver instead of two.
+    let (service, slices) = tokio::join!(services.get(target.service), slices.list(&slice_params));
+    let service = match service {
         Ok(service) => service,
         Err(kube::Error::Api(status)) if status.code == 404 => {
             return Err(missing_service(target).await);
@@ -124,7 +129,7 @@ pub async fn resolve(target: &Target<'_>) -> Result<Resolution, CliError> {
         backends: Vec::new(),
         via: "endpointslices",
     };
-    resolution.backends = from_endpoint_slices(target, &port, headless).await?;
+    resolution.backends = from_endpoint_slices(target, slices, &port, headless)?;
     if resolution.backends.is_empty() {
         resolution.via = "selector";
         resolution.backends = from_selector(target, &service, &port, headless).await?;
@@ -206,14 +211,13 @@ fn choose_port(
     })
 }
 
-async fn from_endpoint_slices(
+fn from_endpoint_slices(
     target: &Target<'_>,
+    slices: Result<kube::core::ObjectList<EndpointSlice>, kube::Error>,
     port: &KubeServicePort,
     headless: bool,
 ) -> Result<Vec<Backend>, CliError> {
-    let slices: Api<EndpointSlice> = Api::namespaced(target.client.clone(), target.namespace);
-    let selector = format!("kubernetes.io/service-name={}", target.service);
-    let list = match slices.list(&ListParams::default().labels(&selector)).await {
+    let list = match slices {
         Ok(list) => list,
         // Without list on endpointslices the selector path can still work; say so only if it fails.
         Err(kube::Error::Api(status)) if status.code == 403 || status.code == 404 => {

@@ -88,9 +88,36 @@ fn main() -> anyhow::Result<()> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(wait_for_stop_signal())?;
+        .block_on(async {
+            tokio::select! {
+                stopped = wait_for_stop_signal() => stopped,
+                () = log_requests(&fake) => Ok(()),
+            }
+        })?;
     drop(fake);
     Ok(())
+}
+
+/// Prints one stdout line per answered request (`request METHOD PATH STATUS`), so a benchmark
+/// can count what each command asked of the apiserver.
+async fn log_requests(fake: &FakeKube) {
+    use std::io::Write as _;
+    let mut printed = 0;
+    loop {
+        let requests = fake.requests();
+        let mut stdout = std::io::stdout().lock();
+        for request in &requests[printed..] {
+            let _ = writeln!(
+                stdout,
+                "request {} {} {}",
+                request.method, request.path, request.status
+            );
+        }
+        let _ = stdout.flush();
+        printed = requests.len();
+        drop(stdout);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 async fn wait_for_stop_signal() -> anyhow::Result<()> {
