@@ -52,6 +52,8 @@ pub enum ErrorKind {
     KubeTls,
     KubeError,
     Tunnel,
+    InstallFailed,
+    InstallTimeout,
 }
 
 impl ErrorKind {
@@ -81,6 +83,8 @@ impl ErrorKind {
             Self::KubeTls => "RESTATE_CRON_KUBE_TLS",
             Self::KubeError => "RESTATE_CRON_KUBE_ERROR",
             Self::Tunnel => "RESTATE_CRON_TUNNEL_FAILED",
+            Self::InstallFailed => "RESTATE_CRON_INSTALL_FAILED",
+            Self::InstallTimeout => "RESTATE_CRON_INSTALL_TIMEOUT",
         }
     }
 

@@ -8,7 +8,9 @@ mod create;
 mod dashboard;
 mod delete;
 mod enable_health;
+mod install;
 mod list;
+mod manifest;
 mod status;
 mod sync_tier1;
 
@@ -30,6 +32,8 @@ pub enum CronCommand {
     Create(create::CreateArgs),
     Delete(delete::DeleteArgs),
     Dashboard(dashboard::DashboardArgs),
+    Manifest(manifest::ManifestArgs),
+    Install(install::InstallArgs),
 }
 
 impl CronCommand {
@@ -43,6 +47,8 @@ impl CronCommand {
             Self::Create(_) => "create",
             Self::Delete(_) => "delete",
             Self::Dashboard(_) => "dashboard",
+            Self::Manifest(_) => "manifest",
+            Self::Install(_) => "install",
         }
     }
 
@@ -61,6 +67,8 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
         CronCommand::Create(args) => create::run(context, args).await,
         CronCommand::Delete(args) => delete::run(context, args).await,
         CronCommand::Dashboard(args) => dashboard::run(context, args).await,
+        CronCommand::Manifest(args) => manifest::run(context, args).await,
+        CronCommand::Install(args) => install::run(context, args).await,
     }
 }
 
@@ -105,6 +113,22 @@ impl Context {
         self.access
             .get_or_try_init(|| tunnel::open(&self.access_settings))
             .await
+    }
+
+    /// The Kubernetes namespace the command works in.
+    pub fn namespace(&self) -> &str {
+        &self.access_settings.namespace
+    }
+
+    /// A Kubernetes client for the configured cluster (no tunnel).
+    pub async fn kubernetes(
+        &self,
+    ) -> anyhow::Result<(kube::Client, tunnel::kubernetes::ClusterInfo)> {
+        Ok(tunnel::kubernetes::client(
+            self.access_settings.kubeconfig.as_ref(),
+            self.access_settings.context.as_deref(),
+        )
+        .await?)
     }
 
     /// A separate access whose tunnel listens on `local_port` (0: any free port).

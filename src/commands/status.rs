@@ -11,12 +11,10 @@ use serde::Serialize;
 use super::Context;
 use crate::dkron::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
+use crate::manifests::deploy::STATEFUL_SET;
 use crate::output::{Report, Styles, table};
 use crate::tunnel::resolve::usable;
 use crate::tunnel::{AccessInfo, Resolver};
-
-/// The StatefulSet the Dkron deployment runs as.
-const STATEFUL_SET: &str = "dkron";
 
 /// Show Dkron's health, leader, members and job counts.
 #[derive(Debug, clap::Args)]

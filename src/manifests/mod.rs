@@ -4,8 +4,10 @@
 //! rejected, every value spanned so errors can name a line); validation turns them into [`JobDef`]s
 //! that are known to render into Dkron jobs Dkron will run as meant. Every finding names the file,
 //! the line, the job and the field, and all of them are reported at once. Rendering a `JobDef` into
-//! a Dkron job lives in [`render`]; schedules in [`schedule`].
+//! a Dkron job lives in [`render`]; schedules in [`schedule`]. The Dkron deployment itself (the
+//! Kubernetes objects `manifest` prints and `install` applies) lives in [`deploy`].
 
+pub mod deploy;
 pub mod render;
 pub mod schedule;
 

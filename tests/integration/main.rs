@@ -6,6 +6,7 @@
 //!
 //! One binary, so the crate and its dependencies link once.
 
+mod deploy;
 mod faults;
 mod live;
 mod offline;

@@ -632,3 +632,109 @@ fn real_cluster_list_and_status() {
     let (code, envelope) = run_json(&mut list);
     assert_eq!(code, 0, "{envelope:#}");
 }
+
+/// `(resource, verb)` as Kubernetes RBAC sees a request (`apiGroup/resource` outside the core
+/// group); a port-forward upgrade needs both `get` and `create` (the latter since Kubernetes 1.35).
+fn rbac_of(method: &str, path: &str, upgrade: bool) -> Vec<(String, String)> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (group, rest) = match parts.as_slice() {
+        ["api", _version, rest @ ..] => ("", rest),
+        ["apis", group, _version, rest @ ..] => (*group, rest),
+        _ => return Vec::new(),
+    };
+    let rest = match rest {
+        ["namespaces", _namespace, rest @ ..] if !rest.is_empty() => rest,
+        other => other,
+    };
+    let (resource, name, subresource) = match rest {
+        [resource] => (*resource, None, None),
+        [resource, name] => (*resource, Some(*name), None),
+        [resource, name, sub] => (*resource, Some(*name), Some(*sub)),
+        _ => return Vec::new(),
+    };
+    let mut resource = match subresource {
+        Some(sub) => format!("{resource}/{sub}"),
+        None => resource.to_string(),
+    };
+    if !group.is_empty() {
+        resource = format!("{group}/{resource}");
+    }
+    let verbs: &[&str] = match (method, name, upgrade) {
+        (_, _, true) => &["get", "create"],
+        ("GET", Some(_), _) => &["get"],
+        ("GET", None, _) => &["list"],
+        ("PATCH", _, _) => &["patch"],
+        ("DELETE", _, _) => &["delete"],
+        _ => &["create"],
+    };
+    verbs
+        .iter()
+        .map(|verb| (resource.clone(), verb.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_operator_role_grants_exactly_what_the_cli_requests() {
+    let stack = stack();
+    let cluster = Cluster::start(
+        dkron_world(NAMESPACE, &[dkron_addr(&stack)]),
+        Options::default(),
+    );
+    let shipped = repo_root().join("tier1.toml");
+    let shipped = shipped.to_str().unwrap();
+    let ingress = stack.restate_ingress.as_str();
+    for args in [
+        vec!["status"],
+        vec!["list", "--all"],
+        vec![
+            "sync-tier1",
+            "--file",
+            shipped,
+            "--restate-url",
+            ingress,
+            "--prune",
+        ],
+        vec![
+            "enable-health",
+            "--file",
+            shipped,
+            "--restate-url",
+            ingress,
+            "--run-now",
+        ],
+        vec![
+            "create",
+            "--name",
+            "rbac-probe",
+            "--schedule",
+            "@every 1h",
+            "--service",
+            "s",
+            "--handler",
+            "h",
+        ],
+        vec!["delete", "rbac-probe"],
+    ] {
+        let (code, envelope) = run_json(&mut cluster.cron(&args));
+        assert_eq!(code, 0, "{args:?}: {envelope:#}");
+    }
+    // A Service without EndpointSlices exercises the selector fallback (pods list).
+    cluster.fake.update(|world| world.endpoint_slices.clear());
+    let (code, _) = run_json(&mut cluster.cron(&["list"]));
+    assert_eq!(code, 0);
+
+    let mut requested: Vec<(String, String)> = cluster
+        .fake
+        .requests()
+        .iter()
+        .flat_map(|request| rbac_of(&request.method, &request.path, request.websocket_upgrade))
+        .collect();
+    requested.sort();
+    requested.dedup();
+    let mut granted = crate::deploy::role_grants();
+    granted.sort();
+    assert_eq!(
+        requested, granted,
+        "the Role in `manifest` must grant exactly what the CLI requests"
+    );
+}

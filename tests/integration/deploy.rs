@@ -1,0 +1,251 @@
+//! The Dkron deployment: `manifest` output (committed as k8s/dkron.yaml), its agent command line run
+//! against the real Dkron binary as a non-root user, the operator RBAC checked against the requests
+//! the CLI really makes, and `install` against the fake apiserver.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{cron, repo_root, run, run_json, snapshot, wait_for};
+
+/// The documents `manifest` prints for these flags.
+fn manifest_documents(flags: &[&str]) -> Vec<Value> {
+    let (code, stdout, stderr) = run(&mut cron(&[&["manifest"], flags].concat()));
+    assert_eq!(code, 0, "{stderr}");
+    serde_saphyr::from_str_multiple(&stdout).expect("manifest prints YAML documents")
+}
+
+fn document<'a>(documents: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    documents
+        .iter()
+        .find(|document| document["kind"] == kind && document["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind}/{name}"))
+}
+
+#[test]
+fn the_committed_manifest_is_the_default_output() {
+    let (code, stdout, _) = run(&mut cron(&["manifest"]));
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(repo_root().join("k8s/dkron.yaml")).unwrap();
+    assert!(
+        committed == stdout,
+        "k8s/dkron.yaml is stale: run `cargo run -q -- restate cron manifest > k8s/dkron.yaml`"
+    );
+}
+
+#[test]
+fn a_three_replica_manifest_is_snapshotted() {
+    snapshot!(cron(&[
+        "manifest",
+        "--replicas",
+        "3",
+        "--storage-class",
+        "local-path",
+        "--namespace",
+        "ops"
+    ]));
+}
+
+#[test]
+fn unpinned_images_are_refused() {
+    for image in ["dkron/dkron:latest", "dkron/dkron"] {
+        let (code, envelope) = run_json(&mut cron(&["manifest", "--image", image]));
+        assert_eq!(code, 2, "{image}");
+        assert!(
+            envelope["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("pinned")
+        );
+    }
+}
+
+/// The operator Role's rules, as `(apiGroup/resource, verb)` pairs.
+pub fn role_grants() -> Vec<(String, String)> {
+    let documents = manifest_documents(&[]);
+    let role = document(&documents, "Role", "joelclaw-cron");
+    let mut grants = Vec::new();
+    for rule in role["rules"].as_array().unwrap() {
+        for group in rule["apiGroups"].as_array().unwrap() {
+            for resource in rule["resources"].as_array().unwrap() {
+                for verb in rule["verbs"].as_array().unwrap() {
+                    let group = group.as_str().unwrap();
+                    let resource = resource.as_str().unwrap();
+                    let qualified = if group.is_empty() {
+                        resource.to_string()
+                    } else {
+                        format!("{group}/{resource}")
+                    };
+                    grants.push((qualified, verb.as_str().unwrap().to_string()));
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// The agent's arguments as rendered in the StatefulSet.
+fn rendered_agent_args(replicas: &str) -> Vec<String> {
+    let documents = manifest_documents(&["--replicas", replicas]);
+    let set = document(&documents, "StatefulSet", "dkron");
+    set["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|arg| arg.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Tests that run the real Dkron binary; they are skipped with the rest of the live tier when
+/// Dkron cannot be installed.
+mod live {
+    use super::*;
+
+    /// One node of the rendered command line, adapted to loopback: addresses, ports and paths
+    /// change, every other argument is passed exactly as the StatefulSet has it.
+    struct Node {
+        child: Child,
+        http: SocketAddr,
+    }
+
+    impl Drop for Node {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    const NON_ROOT: u32 = 65532;
+
+    /// A copy of the Dkron binary a non-root user can execute (the cache lives under /root).
+    fn executable_copy(dir: &Path) -> PathBuf {
+        let source = std::env::var("JOELCLAW_TEST_DKRON_BIN")
+            .expect("JOELCLAW_TEST_DKRON_BIN is not set: run scripts/test (it starts the stack)");
+        let copy = dir.join("dkron");
+        std::fs::copy(source, &copy).unwrap();
+        copy
+    }
+
+    fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let data_dir = data.join(format!("node-{index}"));
+        std::fs::create_dir_all(&data_dir).unwrap();
+        std::os::unix::fs::chown(&data_dir, Some(NON_ROOT), Some(NON_ROOT)).unwrap();
+        let mut adapted = Vec::new();
+        for arg in args {
+            let (flag, _) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+            match flag {
+                "--data-dir" => adapted.push(format!("--data-dir={}", data_dir.display())),
+                "--node-name" => adapted.push(format!("--node-name=dkron-{index}")),
+                "--bind-addr" => adapted.push(format!("--bind-addr=127.0.0.1:{}", serf[index])),
+                "--advertise-addr" => {
+                    adapted.push(format!("--advertise-addr=127.0.0.1:{}", serf[index]));
+                }
+                "--http-addr" => adapted.push(format!("--http-addr={http}")),
+                "--rpc-port" => adapted.push(format!("--rpc-port={}", free_port())),
+                // Each DNS peer name becomes the matching loopback serf address (self included,
+                // as in the pod).
+                "--retry-join" => {
+                    let ordinal: usize = arg
+                        .trim_start_matches("--retry-join=dkron-")
+                        .split('.')
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap();
+                    adapted.push(format!("--retry-join=127.0.0.1:{}", serf[ordinal]));
+                }
+                _ => adapted.push(arg.clone()),
+            }
+        }
+        let child = Command::new("setpriv")
+            .args([
+                &format!("--reuid={NON_ROOT}"),
+                &format!("--regid={NON_ROOT}"),
+                "--clear-groups",
+            ])
+            .arg(binary)
+            .args(&adapted)
+            .env("HOME", data)
+            .env("TMPDIR", data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("setpriv runs the binary as a non-root user");
+        Node { child, http }
+    }
+
+    fn get(addr: SocketAddr, path: &str) -> Option<(u16, Value)> {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap()
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.json().unwrap_or(Value::Null)))
+    }
+
+    fn dir_for_non_root() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(NON_ROOT), Some(NON_ROOT)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_rendered_agent_command_starts_a_leader_as_a_non_root_user() {
+        let dir = dir_for_non_root();
+        let binary = executable_copy(dir.path());
+        let args = rendered_agent_args("1");
+        let node = start(&binary, dir.path(), &args, &[free_port()], 0);
+        wait_for("the single node to lead", Duration::from_secs(60), || {
+            get(node.http, "/v1/isleader").filter(|(status, _)| *status == 200)
+        });
+        let owner = std::fs::read_dir(dir.path().join("node-0"))
+            .unwrap()
+            .count();
+        assert!(owner > 0, "the non-root user wrote its data directory");
+    }
+
+    #[test]
+    fn three_rendered_agents_form_one_cluster() {
+        let dir = dir_for_non_root();
+        let binary = executable_copy(dir.path());
+        let args = rendered_agent_args("3");
+        let serf: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let nodes: Vec<Node> = (0..3)
+            .map(|index| start(&binary, dir.path(), &args, &serf, index))
+            .collect();
+        let leaders = wait_for("one leader among three", Duration::from_secs(90), || {
+            let leaders: Vec<usize> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, node)| {
+                    get(node.http, "/v1/isleader").is_some_and(|(status, _)| status == 200)
+                })
+                .map(|(index, _)| index)
+                .collect();
+            (leaders.len() == 1).then_some(leaders)
+        });
+        let (_, members) = get(nodes[leaders[0]].http, "/v1/members").unwrap();
+        let alive = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|member| member["statusText"] == "alive")
+            .count();
+        assert_eq!(alive, 3, "{members:#}");
+    }
+}
