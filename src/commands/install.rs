@@ -106,7 +106,7 @@ pub async fn run(context: &Context, args: InstallArgs) -> anyhow::Result<Report>
             Object::ServiceAccount(o) => apply(&client, &cluster, &deployment, o, &params).await,
             Object::Role(o) => apply(&client, &cluster, &deployment, o, &params).await,
             Object::RoleBinding(o) => apply(&client, &cluster, &deployment, o, &params).await,
-            Object::Service(o) => apply(&client, &cluster, &deployment, o, &params).await,
+            Object::Service(o) => apply(&client, &cluster, &deployment, o.as_ref(), &params).await,
             Object::StatefulSet(o) => {
                 apply(&client, &cluster, &deployment, o.as_ref(), &params).await
             }

@@ -77,7 +77,7 @@ pub enum Object {
     ServiceAccount(ServiceAccount),
     Role(Role),
     RoleBinding(RoleBinding),
-    Service(Service),
+    Service(Box<Service>),
     StatefulSet(Box<StatefulSet>),
     PodDisruptionBudget(PodDisruptionBudget),
     NetworkPolicy(NetworkPolicy),
@@ -436,7 +436,7 @@ pub fn objects(deployment: &Deployment) -> Vec<Object> {
                 ..Subject::default()
             }]),
         }),
-        Object::Service(Service {
+        Object::Service(Box::new(Service {
             metadata: meta(PEER_SERVICE, namespace),
             spec: Some(ServiceSpec {
                 cluster_ip: Some("None".to_string()),
@@ -452,8 +452,8 @@ pub fn objects(deployment: &Deployment) -> Vec<Object> {
                 ..ServiceSpec::default()
             }),
             ..Service::default()
-        }),
-        Object::Service(Service {
+        })),
+        Object::Service(Box::new(Service {
             metadata: meta(API_SERVICE, namespace),
             spec: Some(ServiceSpec {
                 type_: Some("ClusterIP".to_string()),
@@ -462,7 +462,7 @@ pub fn objects(deployment: &Deployment) -> Vec<Object> {
                 ..ServiceSpec::default()
             }),
             ..Service::default()
-        }),
+        })),
         Object::StatefulSet(Box::new(stateful_set(deployment))),
     ];
     if deployment.replicas > 1 {
