@@ -249,3 +249,221 @@ mod live {
         assert_eq!(alive, 3, "{members:#}");
     }
 }
+
+/// A fake cluster whose pods carry the labels the rendered StatefulSet selects, so the fake's
+/// StatefulSet controller counts them once `install` applies it.
+mod install {
+    use joelclaw_fake_kube::{FakeKube, Options, World, dkron_world};
+    use k8s_openapi::api::core::v1::{Event, ObjectReference};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+
+    use super::*;
+
+    pub struct Cluster {
+        pub fake: FakeKube,
+        _dir: tempfile::TempDir,
+        kubeconfig: PathBuf,
+    }
+
+    impl Cluster {
+        pub fn start(world: World) -> Self {
+            let fake = FakeKube::spawn(world, Options::default());
+            let dir = tempfile::tempdir().unwrap();
+            let kubeconfig = dir.path().join("kubeconfig");
+            std::fs::write(&kubeconfig, fake.kubeconfig("fake", "joelclaw")).unwrap();
+            Self {
+                fake,
+                _dir: dir,
+                kubeconfig,
+            }
+        }
+
+        pub fn cron(&self, args: &[&str]) -> Command {
+            let mut command = cron(args);
+            command.env("KUBECONFIG", &self.kubeconfig);
+            command
+        }
+    }
+
+    /// `dkron_world` with the pods relabelled to the deployment's selector.
+    pub fn world_with_pods(backends: &[SocketAddr], ready: bool) -> World {
+        let mut world = dkron_world("joelclaw", backends);
+        for pod in &mut world.pods {
+            let labels = pod.metadata.labels.get_or_insert_with(Default::default);
+            labels.insert("app.kubernetes.io/name".into(), "dkron".into());
+            labels.insert("app.kubernetes.io/component".into(), "scheduler".into());
+            if !ready {
+                let status = pod.status.get_or_insert_with(Default::default);
+                status.phase = Some("Pending".into());
+                status.conditions = None;
+            }
+        }
+        world
+    }
+
+    #[test]
+    fn a_rollout_that_never_comes_names_the_pod_and_its_last_event() {
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let mut world = world_with_pods(&[refused], false);
+        let event = |reason: &str, message: &str, seconds: i64| Event {
+            metadata: ObjectMeta {
+                name: Some(format!("dkron-0.{reason}")),
+                namespace: Some("joelclaw".into()),
+                ..ObjectMeta::default()
+            },
+            involved_object: ObjectReference {
+                kind: Some("Pod".into()),
+                name: Some("dkron-0".into()),
+                namespace: Some("joelclaw".into()),
+                ..ObjectReference::default()
+            },
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            last_timestamp: Some(Time(
+                k8s_openapi::jiff::Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
+            )),
+            ..Event::default()
+        };
+        world.events = vec![
+            event("Scheduled", "assigned to node-1", 0),
+            event(
+                "Failed",
+                "Failed to pull image \"dkron/dkron:4.0.9\": not found",
+                10,
+            ),
+        ];
+        let cluster = Cluster::start(world);
+        let (code, envelope) = run_json(&mut cluster.cron(&["install", "--wait-timeout", "3"]));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_INSTALL_TIMEOUT");
+        let message = envelope["error"]["message"].as_str().unwrap();
+        for expected in [
+            "0/1 ready",
+            "pod dkron-0 is Pending",
+            "Failed: Failed to pull image",
+        ] {
+            assert!(
+                message.contains(expected),
+                "missing {expected:?} in {message}"
+            );
+        }
+        // Every object was applied before the wait.
+        assert!(
+            envelope["result"]["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|o| o["error"].is_null())
+        );
+    }
+
+    /// Against the stack's real Dkron behind the fake pods: the leader wait goes through the tunnel.
+    mod live {
+        use super::*;
+        use crate::support::stack;
+
+        fn dkron_addr(stack: &crate::support::Stack) -> SocketAddr {
+            stack
+                .dkron_url
+                .trim_start_matches("http://")
+                .parse()
+                .unwrap()
+        }
+
+        #[test]
+        fn install_applies_with_server_side_apply_and_waits_for_a_leader() {
+            let stack = stack();
+            let cluster = Cluster::start(world_with_pods(&[dkron_addr(&stack)], true));
+            let (code, envelope) =
+                run_json(&mut cluster.cron(&["install", "--wait-timeout", "30"]));
+            assert_eq!(code, 0, "{envelope:#}");
+            let result = &envelope["result"];
+            assert_eq!(result["rollout"]["readyReplicas"], 1);
+            assert_eq!(
+                result["rollout"]["leader"], "stack",
+                "Dkron's own node name, via the tunnel"
+            );
+            let objects: Vec<(String, String)> = result["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| {
+                    (
+                        o["object"].as_str().unwrap().into(),
+                        o["action"].as_str().unwrap().into(),
+                    )
+                })
+                .collect();
+            assert_eq!(objects.len(), 7, "{objects:?}");
+            assert!(objects.contains(&("Role/joelclaw-cron".into(), "create".into())));
+            // The fixture already had dkron-svc and the StatefulSet: they are updated, not recreated.
+            assert!(objects.contains(&("StatefulSet/dkron".into(), "update".into())));
+            let applies = cluster.fake.applies();
+            assert_eq!(applies.len(), 7);
+            for apply in &applies {
+                assert_eq!(apply.field_manager, "joelclaw", "{}", apply.path);
+                assert!(
+                    apply.content_type.starts_with("application/apply-patch"),
+                    "{}",
+                    apply.content_type
+                );
+                assert!(!apply.dry_run && !apply.force, "{}", apply.path);
+            }
+            // Every object applied is the one `manifest` prints.
+            let printed = manifest_documents(&[]);
+            for apply in &applies {
+                let kind = apply.body["kind"].as_str().unwrap();
+                let name = apply.body["metadata"]["name"].as_str().unwrap();
+                assert_eq!(&apply.body, document(&printed, kind, name), "{kind}/{name}");
+            }
+
+            // A dry run right after: nothing would change, and nothing is stored.
+            let (code, dry) = run_json(&mut cluster.cron(&["install", "--dry-run"]));
+            assert_eq!(code, 0, "{dry:#}");
+            assert!(
+                dry["result"]["objects"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|o| o["action"] == "unchanged"),
+                "{dry:#}"
+            );
+            assert!(
+                cluster.fake.applies()[7..]
+                    .iter()
+                    .all(|apply| apply.dry_run)
+            );
+            // Three replicas: the StatefulSet changes and a PodDisruptionBudget appears.
+            let (code, three) =
+                run_json(&mut cluster.cron(&["install", "--dry-run", "--replicas", "3"]));
+            assert_eq!(code, 0, "{three:#}");
+            let objects = three["result"]["objects"].as_array().unwrap();
+            let set = objects
+                .iter()
+                .find(|o| o["object"] == "StatefulSet/dkron")
+                .unwrap();
+            assert_eq!(set["action"], "update");
+            let changes: Vec<&str> = set["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap())
+                .collect();
+            assert!(changes.contains(&"spec.replicas"), "{changes:?}");
+            let pdb = objects
+                .iter()
+                .find(|o| o["object"] == "PodDisruptionBudget/dkron")
+                .unwrap();
+            assert_eq!(pdb["action"], "create");
+            let stored = cluster.fake.world();
+            assert_eq!(
+                stored.stateful_sets[0].spec.replicas,
+                Some(1),
+                "a dry run stores nothing"
+            );
+        }
+    }
+}

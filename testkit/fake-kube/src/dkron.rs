@@ -26,10 +26,12 @@ pub fn dkron_world(namespace: &str, backends: &[SocketAddr]) -> World {
     let replicas = backends.len();
     let pods: Vec<Value> = (0..replicas).map(|index| pod(namespace, index)).collect();
 
+    let mut stateful_set_metadata = metadata(namespace, "dkron", "statefulset", 0);
+    stateful_set_metadata["generation"] = json!(1);
     let stateful_set = json!({
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": metadata(namespace, "dkron", "statefulset", 0),
+        "metadata": stateful_set_metadata,
         "spec": {
             "replicas": replicas,
             "serviceName": "dkron-peer",
@@ -136,6 +138,7 @@ pub fn dkron_world(namespace: &str, backends: &[SocketAddr]) -> World {
         pods: pods.into_iter().map(parse).collect(),
         stateful_sets: vec![parse(stateful_set)],
         backends,
+        ..World::default()
     }
 }
 

@@ -16,6 +16,8 @@ use crate::api::{Requirement, parse_label_selector};
 use crate::portforward::parse_ports;
 use crate::{FakeKube, Options, World, dkron_world};
 
+mod writes;
+
 const NAMESPACE: &str = "joelclaw";
 
 async fn client_with(kubeconfig: &str) -> kube::Client {
