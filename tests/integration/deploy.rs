@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{cron, repo_root, run, run_json, snapshot, wait_for};
+use crate::support::{FakeCluster, cron, free_port, repo_root, run, run_json, snapshot, wait_for};
 
 /// The documents `manifest` prints for these flags.
 fn manifest_documents(flags: &[&str]) -> Vec<Value> {
@@ -97,14 +97,6 @@ fn rendered_agent_args(replicas: &str) -> Vec<String> {
         .iter()
         .map(|arg| arg.as_str().unwrap().to_string())
         .collect()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Tests that run the real Dkron binary; they are skipped with the rest of the live tier when
@@ -253,37 +245,11 @@ mod live {
 /// A fake cluster whose pods carry the labels the rendered StatefulSet selects, so the fake's
 /// StatefulSet controller counts them once `install` applies it.
 mod install {
-    use joelclaw_fake_kube::{FakeKube, Options, World, dkron_world};
+    use joelclaw_fake_kube::{Options, World, dkron_world};
     use k8s_openapi::api::core::v1::{Event, ObjectReference};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
     use super::*;
-
-    pub struct Cluster {
-        pub fake: FakeKube,
-        _dir: tempfile::TempDir,
-        kubeconfig: PathBuf,
-    }
-
-    impl Cluster {
-        pub fn start(world: World) -> Self {
-            let fake = FakeKube::spawn(world, Options::default());
-            let dir = tempfile::tempdir().unwrap();
-            let kubeconfig = dir.path().join("kubeconfig");
-            std::fs::write(&kubeconfig, fake.kubeconfig("fake", "joelclaw")).unwrap();
-            Self {
-                fake,
-                _dir: dir,
-                kubeconfig,
-            }
-        }
-
-        pub fn cron(&self, args: &[&str]) -> Command {
-            let mut command = cron(args);
-            command.env("KUBECONFIG", &self.kubeconfig);
-            command
-        }
-    }
 
     /// `dkron_world` with the pods relabelled to the deployment's selector.
     pub fn world_with_pods(backends: &[SocketAddr], ready: bool) -> World {
@@ -335,7 +301,7 @@ mod install {
                 10,
             ),
         ];
-        let cluster = Cluster::start(world);
+        let cluster = FakeCluster::start(world, Options::default());
         let (code, envelope) = run_json(&mut cluster.cron(&["install", "--wait-timeout", "3"]));
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_INSTALL_TIMEOUT");
@@ -365,18 +331,13 @@ mod install {
         use super::*;
         use crate::support::stack;
 
-        fn dkron_addr(stack: &crate::support::Stack) -> SocketAddr {
-            stack
-                .dkron_url
-                .trim_start_matches("http://")
-                .parse()
-                .unwrap()
-        }
-
         #[test]
         fn install_applies_with_server_side_apply_and_waits_for_a_leader() {
             let stack = stack();
-            let cluster = Cluster::start(world_with_pods(&[dkron_addr(&stack)], true));
+            let cluster = FakeCluster::start(
+                world_with_pods(&[stack.dkron_addr()], true),
+                Options::default(),
+            );
             let (code, envelope) =
                 run_json(&mut cluster.cron(&["install", "--wait-timeout", "30"]));
             assert_eq!(code, 0, "{envelope:#}");

@@ -165,6 +165,14 @@ impl Stack {
         command
     }
 
+    /// Dkron's HTTP address, for fake pods to forward to.
+    pub fn dkron_addr(&self) -> std::net::SocketAddr {
+        self.dkron_url
+            .trim_start_matches("http://")
+            .parse()
+            .unwrap()
+    }
+
     fn http() -> reqwest::blocking::Client {
         reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -337,6 +345,54 @@ fn read_request(stream: &mut TcpStream) -> String {
     let mut body = vec![0; length];
     reader.read_exact(&mut body).unwrap();
     request_line.trim().to_string()
+}
+
+/// A free loopback port (bound once and released; good enough for test peers).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The fake Kubernetes apiserver + kubelet with a kubeconfig file for it (context `fake`,
+/// namespace `joelclaw`).
+pub struct FakeCluster {
+    pub fake: joelclaw_fake_kube::FakeKube,
+    _dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+}
+
+impl FakeCluster {
+    pub fn start(world: joelclaw_fake_kube::World, options: joelclaw_fake_kube::Options) -> Self {
+        let fake = joelclaw_fake_kube::FakeKube::spawn(world, options);
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, fake.kubeconfig("fake", "joelclaw")).unwrap();
+        Self {
+            fake,
+            _dir: dir,
+            kubeconfig,
+        }
+    }
+
+    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster.
+    pub fn cron(&self, args: &[&str]) -> Command {
+        let mut command = cron(args);
+        command.env("KUBECONFIG", &self.kubeconfig);
+        command
+    }
+
+    /// Port-forward upgrades requested for a pod.
+    pub fn upgrades_to(&self, pod: &str) -> usize {
+        let suffix = format!("/pods/{pod}/portforward");
+        self.fake
+            .requests()
+            .iter()
+            .filter(|request| request.websocket_upgrade && request.path.ends_with(&suffix))
+            .count()
+    }
 }
 
 /// The repository root (for the shipped tier1.toml).

@@ -4,64 +4,17 @@
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use joelclaw_fake_kube::{FakeKube, Options, World, dkron_world};
+use joelclaw_fake_kube::{Options, World, dkron_world};
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use serde_json::Value;
 
-use crate::support::{Stack, cron, repo_root, run, run_json, stack, wait_for};
+use crate::support::{FakeCluster, cron, free_port, repo_root, run, run_json, stack, wait_for};
 
 const NAMESPACE: &str = "joelclaw";
-
-/// A fake cluster and a kubeconfig file for it.
-struct Cluster {
-    fake: FakeKube,
-    _dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Cluster {
-    fn start(world: World, options: Options) -> Self {
-        let fake = FakeKube::spawn(world, options);
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, fake.kubeconfig("fake", NAMESPACE)).unwrap();
-        Self {
-            fake,
-            _dir: dir,
-            kubeconfig,
-        }
-    }
-
-    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster.
-    fn cron(&self, args: &[&str]) -> Command {
-        let mut command = cron(args);
-        command.env("KUBECONFIG", &self.kubeconfig);
-        command
-    }
-
-    fn upgrades_to(&self, pod: &str) -> usize {
-        self.fake
-            .requests()
-            .iter()
-            .filter(|request| {
-                request.websocket_upgrade
-                    && request.path.contains(&format!("/pods/{pod}/portforward"))
-            })
-            .count()
-    }
-}
-
-fn dkron_addr(stack: &Stack) -> SocketAddr {
-    stack
-        .dkron_url
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap()
-}
 
 /// A loopback address where nothing listens.
 fn refused_addr() -> SocketAddr {
@@ -81,8 +34,8 @@ fn set_ready(pod: &mut Pod, ready: bool) {
 #[test]
 fn every_cron_command_works_through_the_tunnel() {
     let stack = stack();
-    let cluster = Cluster::start(
-        dkron_world(NAMESPACE, &[dkron_addr(&stack)]),
+    let cluster = FakeCluster::start(
+        dkron_world(NAMESPACE, &[stack.dkron_addr()]),
         Options::default(),
     );
     let shipped = repo_root().join("tier1.toml");
@@ -168,7 +121,7 @@ fn every_cron_command_works_through_the_tunnel() {
 #[test]
 fn named_target_ports_resolve_with_and_without_endpoint_slices() {
     let stack = stack();
-    let mut world = dkron_world(NAMESPACE, &[dkron_addr(&stack)]);
+    let mut world = dkron_world(NAMESPACE, &[stack.dkron_addr()]);
     // The container port is 8080 named "http"; the Service port is 80 -> targetPort "http".
     for service in &mut world.services {
         if let Some(ports) = service.spec.as_mut().and_then(|spec| spec.ports.as_mut()) {
@@ -180,7 +133,7 @@ fn named_target_ports_resolve_with_and_without_endpoint_slices() {
             }
         }
     }
-    let cluster = Cluster::start(world, Options::default());
+    let cluster = FakeCluster::start(world, Options::default());
     let (code, status) = run_json(&mut cluster.cron(&["status", "--service-port", "http"]));
     assert_eq!(code, 0, "{status:#}");
     assert_eq!(status["result"]["tunnel"]["servicePort"], "http:80");
@@ -198,7 +151,7 @@ fn named_target_ports_resolve_with_and_without_endpoint_slices() {
 #[test]
 fn pods_that_are_not_ready_are_skipped_on_both_paths() {
     let stack = stack();
-    let mut world = dkron_world(NAMESPACE, &[refused_addr(), dkron_addr(&stack)]);
+    let mut world = dkron_world(NAMESPACE, &[refused_addr(), stack.dkron_addr()]);
     set_ready(&mut world.pods[0], false);
     for slice in &mut world.endpoint_slices {
         for endpoint in slice.endpoints.iter_mut().flatten() {
@@ -212,7 +165,7 @@ fn pods_that_are_not_ready_are_skipped_on_both_paths() {
             }
         }
     }
-    let cluster = Cluster::start(world, Options::default());
+    let cluster = FakeCluster::start(world, Options::default());
     let (code, listed) = run_json(&mut cluster.cron(&["list"]));
     assert_eq!(code, 0, "{listed:#}");
     assert_eq!(listed["result"]["tunnel"]["pod"], "dkron-1");
@@ -233,7 +186,7 @@ fn a_forbidden_port_forward_names_the_missing_verbs() {
         forbid_portforward: true,
         ..Options::default()
     };
-    let cluster = Cluster::start(dkron_world(NAMESPACE, &[dkron_addr(&stack)]), options);
+    let cluster = FakeCluster::start(dkron_world(NAMESPACE, &[stack.dkron_addr()]), options);
     let (code, envelope) = run_json(&mut cluster.cron(&["list"]));
     assert_eq!(code, 1, "{envelope:#}");
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_FORBIDDEN");
@@ -254,7 +207,7 @@ fn a_forbidden_port_forward_names_the_missing_verbs() {
         forbidden_resources: vec!["services".into()],
         ..Options::default()
     };
-    let cluster = Cluster::start(dkron_world(NAMESPACE, &[dkron_addr(&stack)]), options);
+    let cluster = FakeCluster::start(dkron_world(NAMESPACE, &[stack.dkron_addr()]), options);
     let (code, envelope) = run_json(&mut cluster.cron(&["list"]));
     assert_eq!(code, 1);
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_FORBIDDEN");
@@ -269,8 +222,8 @@ fn a_forbidden_port_forward_names_the_missing_verbs() {
 #[test]
 fn a_missing_service_or_namespace_is_named_with_the_context() {
     let stack = stack();
-    let cluster = Cluster::start(
-        dkron_world(NAMESPACE, &[dkron_addr(&stack)]),
+    let cluster = FakeCluster::start(
+        dkron_world(NAMESPACE, &[stack.dkron_addr()]),
         Options::default(),
     );
     let (code, envelope) = run_json(&mut cluster.cron(&["list", "--service-name", "nope"]));
@@ -300,7 +253,7 @@ fn a_missing_service_or_namespace_is_named_with_the_context() {
 #[test]
 fn the_kubelets_error_channel_text_reaches_the_user() {
     let _stack = stack();
-    let cluster = Cluster::start(
+    let cluster = FakeCluster::start(
         dkron_world(NAMESPACE, &[refused_addr()]),
         Options::default(),
     );
@@ -321,8 +274,8 @@ fn the_kubelets_error_channel_text_reaches_the_user() {
 #[test]
 fn a_pod_replaced_mid_command_is_re_resolved() {
     let stack = stack();
-    let backend = dkron_addr(&stack);
-    let cluster = Cluster::start(dkron_world(NAMESPACE, &[backend]), Options::default());
+    let backend = stack.dkron_addr();
+    let cluster = FakeCluster::start(dkron_world(NAMESPACE, &[backend]), Options::default());
     // Right after the command's first port-forward is up, its pod goes away (the stream closes)
     // and a pod with another name takes its place behind the Service.
     let replacement = rename_pod(dkron_world(NAMESPACE, &[backend]), "dkron-0", "dkron-7");
@@ -404,14 +357,6 @@ impl Drop for DkronCluster {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl DkronCluster {
     fn start(size: usize) -> Self {
         let binary = std::env::var("JOELCLAW_TEST_DKRON_BIN")
@@ -485,7 +430,7 @@ fn writes_and_read_backs_go_to_the_raft_leader_of_three() {
     let _stack = stack();
     let dkron = DkronCluster::start(3);
     let leader = dkron.leader().unwrap();
-    let cluster = Cluster::start(dkron_world(NAMESPACE, &dkron.http), Options::default());
+    let cluster = FakeCluster::start(dkron_world(NAMESPACE, &dkron.http), Options::default());
     let shipped = repo_root().join("tier1.toml");
     let (code, sync) = run_json(&mut cluster.cron(&[
         "sync-tier1",
@@ -553,8 +498,8 @@ fn children_of(pid: u32) -> Vec<u32> {
 #[test]
 fn nothing_is_left_listening_or_running_after_exit_or_ctrl_c() {
     let stack = stack();
-    let cluster = Cluster::start(
-        dkron_world(NAMESPACE, &[dkron_addr(&stack)]),
+    let cluster = FakeCluster::start(
+        dkron_world(NAMESPACE, &[stack.dkron_addr()]),
         Options::default(),
     );
 
@@ -633,51 +578,11 @@ fn real_cluster_list_and_status() {
     assert_eq!(code, 0, "{envelope:#}");
 }
 
-/// `(resource, verb)` as Kubernetes RBAC sees a request (`apiGroup/resource` outside the core
-/// group); a port-forward upgrade needs both `get` and `create` (the latter since Kubernetes 1.35).
-fn rbac_of(method: &str, path: &str, upgrade: bool) -> Vec<(String, String)> {
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (group, rest) = match parts.as_slice() {
-        ["api", _version, rest @ ..] => ("", rest),
-        ["apis", group, _version, rest @ ..] => (*group, rest),
-        _ => return Vec::new(),
-    };
-    let rest = match rest {
-        ["namespaces", _namespace, rest @ ..] if !rest.is_empty() => rest,
-        other => other,
-    };
-    let (resource, name, subresource) = match rest {
-        [resource] => (*resource, None, None),
-        [resource, name] => (*resource, Some(*name), None),
-        [resource, name, sub] => (*resource, Some(*name), Some(*sub)),
-        _ => return Vec::new(),
-    };
-    let mut resource = match subresource {
-        Some(sub) => format!("{resource}/{sub}"),
-        None => resource.to_string(),
-    };
-    if !group.is_empty() {
-        resource = format!("{group}/{resource}");
-    }
-    let verbs: &[&str] = match (method, name, upgrade) {
-        (_, _, true) => &["get", "create"],
-        ("GET", Some(_), _) => &["get"],
-        ("GET", None, _) => &["list"],
-        ("PATCH", _, _) => &["patch"],
-        ("DELETE", _, _) => &["delete"],
-        _ => &["create"],
-    };
-    verbs
-        .iter()
-        .map(|verb| (resource.clone(), verb.to_string()))
-        .collect()
-}
-
 #[test]
 fn the_operator_role_grants_exactly_what_the_cli_requests() {
     let stack = stack();
-    let cluster = Cluster::start(
-        dkron_world(NAMESPACE, &[dkron_addr(&stack)]),
+    let cluster = FakeCluster::start(
+        dkron_world(NAMESPACE, &[stack.dkron_addr()]),
         Options::default(),
     );
     let shipped = repo_root().join("tier1.toml");
@@ -727,7 +632,19 @@ fn the_operator_role_grants_exactly_what_the_cli_requests() {
         .fake
         .requests()
         .iter()
-        .flat_map(|request| rbac_of(&request.method, &request.path, request.websocket_upgrade))
+        .filter(|request| !request.resource.is_empty())
+        // A WebSocket port-forward is authorized as `create` since Kubernetes 1.35, and as `get`
+        // before: the Role grants both, so the request needs both.
+        .flat_map(|request| {
+            let mut verbs = vec![request.verb.clone()];
+            if request.resource == "pods/portforward" {
+                verbs.push("get".to_string());
+            }
+            verbs
+                .into_iter()
+                .map(|verb| (request.resource.clone(), verb))
+                .collect::<Vec<_>>()
+        })
         .collect();
     requested.sort();
     requested.dedup();
