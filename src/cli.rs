@@ -114,11 +114,69 @@ pub fn parse_ingress_url(text: &str) -> Result<Url, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
     use super::*;
     use clap::CommandFactory;
 
     #[test]
     fn the_command_tree_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Generated files: `completions/`, `docs/man/` and `docs/cli.md` must match the clap
+    /// definitions. `JOELCLAW_REGENERATE=1 cargo test generated_files` rewrites them.
+    #[test]
+    fn generated_files_match_the_clap_definitions() {
+        use clap_complete::Shell;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut expected: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        for (shell, file) in [
+            (Shell::Bash, "joelclaw.bash"),
+            (Shell::Zsh, "_joelclaw"),
+            (Shell::Fish, "joelclaw.fish"),
+            (Shell::PowerShell, "_joelclaw.ps1"),
+            (Shell::Elvish, "joelclaw.elv"),
+        ] {
+            let script = crate::commands::completions::script(shell);
+            expected.push((root.join("completions").join(file), script.into_bytes()));
+        }
+        let pages = tempfile::tempdir().unwrap();
+        clap_mangen::generate_to(Cli::command(), pages.path()).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(pages.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        names.sort();
+        for name in names {
+            let page = std::fs::read(pages.path().join(&name)).unwrap();
+            expected.push((root.join("docs/man").join(name), page));
+        }
+        let markdown = clap_markdown::help_markdown_custom::<Cli>(
+            &clap_markdown::MarkdownOptions::new()
+                .title("joelclaw command-line reference".to_string())
+                .show_footer(false),
+        );
+        let markdown = format!(
+            "<!-- Generated from the clap definitions by `JOELCLAW_REGENERATE=1 cargo test generated_files`; do not edit. Behaviour and results: commands.md. -->\n\n{markdown}"
+        );
+        expected.push((root.join("docs/cli.md"), markdown.into_bytes()));
+
+        let regenerate = std::env::var_os("JOELCLAW_REGENERATE").is_some();
+        let mut stale = Vec::new();
+        for (path, content) in expected {
+            if std::fs::read(&path).ok().as_deref() != Some(content.as_slice()) {
+                if regenerate {
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(&path, content).unwrap();
+                } else {
+                    stale.push(path.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "generated files drifted from the clap definitions: {stale:?}; run `JOELCLAW_REGENERATE=1 cargo test generated_files`"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! [`Report`]; it never prints. [`Context`] carries the printer and opens Dkron access lazily, so
 //! commands that fail on their input never touch the network.
 
+pub mod completions;
 mod create;
 mod dashboard;
 mod delete;
@@ -34,6 +35,7 @@ pub enum CronCommand {
     Dashboard(dashboard::DashboardArgs),
     Manifest(manifest::ManifestArgs),
     Install(install::InstallArgs),
+    Completions(completions::CompletionsArgs),
 }
 
 impl CronCommand {
@@ -49,6 +51,7 @@ impl CronCommand {
             Self::Dashboard(_) => "dashboard",
             Self::Manifest(_) => "manifest",
             Self::Install(_) => "install",
+            Self::Completions(_) => "completions",
         }
     }
 
@@ -69,6 +72,7 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
         CronCommand::Dashboard(args) => dashboard::run(context, args).await,
         CronCommand::Manifest(args) => manifest::run(context, args).await,
         CronCommand::Install(args) => install::run(context, args).await,
+        CronCommand::Completions(args) => completions::run(context, args).await,
     }
 }
 

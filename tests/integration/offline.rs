@@ -265,3 +265,21 @@ fn colour_only_when_asked_or_on_a_terminal() {
         "JSON is never coloured: {stdout:?}"
     );
 }
+
+#[test]
+fn completions_print_the_committed_scripts() {
+    for (shell, file) in [
+        ("bash", "joelclaw.bash"),
+        ("zsh", "_joelclaw"),
+        ("fish", "joelclaw.fish"),
+    ] {
+        let (code, stdout, _) = run(&mut cron(&["completions", shell]));
+        assert_eq!(code, 0);
+        let committed =
+            std::fs::read_to_string(crate::support::repo_root().join("completions").join(file))
+                .unwrap();
+        assert_eq!(stdout, committed, "{shell}");
+    }
+    let (code, _, stderr) = run(&mut cron(&["completions", "tcsh"]));
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -1,0 +1,373 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[joelclaw] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'joelclaw'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'joelclaw'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand restate 'Restate pipelines and what schedules them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;restate'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand cron 'Manage the Dkron jobs that fire Restate pipelines on a schedule'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;restate;cron'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
+            cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
+            cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
+            cand create 'Create one Dkron HTTP job that POSTs to a Restate handler'
+            cand delete 'Delete a Dkron job (and its executions). Refuses jobs this tool does not own'
+            cand dashboard 'Open Dkron''s web UI through a tunnel on 127.0.0.1 and keep it open until Ctrl-C'
+            cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
+            cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;restate;cron;status'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;list'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --all 'List every job in Dkron, not only the ones joelclaw manages'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;enable-health'= {
+            cand --file 'The manifest of jobs to manage'
+            cand --restate-url 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file'
+            cand --schedule 'Override the schedule (5 fields, 6 fields seconds first, or an @descriptor)'
+            cand --timezone 'Override the IANA time zone the schedule is evaluated in'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --force 'Adopt an existing job of that name that this tool does not own'
+            cand --run-now 'Trigger the job once after writing it (waits for the run to finish)'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;sync-tier1'= {
+            cand --file 'The manifest of jobs to manage'
+            cand --restate-url 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --dry-run 'Print the plan and change nothing'
+            cand --check 'Change nothing; exit 3 when Dkron differs from the file (a CI drift gate)'
+            cand --prune 'Delete jobs of this file''s set that the file no longer lists'
+            cand --force 'Adopt jobs with a wanted name that this tool does not own (or another set owns)'
+            cand --run-now 'Trigger each synced, enabled job once after applying (waits for each run to finish)'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;create'= {
+            cand --name 'Job name: a-z, 0-9, `_` and `-`'
+            cand --schedule '5 fields (Inngest), 6 fields (seconds first) or an @descriptor'
+            cand --service 'Restate service to call'
+            cand --handler 'Restate handler to call'
+            cand --key 'Key of a Virtual Object or Workflow target'
+            cand --body 'JSON request body'
+            cand --timezone 'IANA time zone the schedule is evaluated in'
+            cand --header 'Extra request header, repeatable; the value may use ${env:NAME} (redacted in output)'
+            cand --display-name 'Label shown in Dkron''s UI (default: the name)'
+            cand --set 'Ownership scope recorded in the job''s metadata'
+            cand --restate-url 'Restate ingress URL as Dkron reaches it'
+            cand --retries 'Dkron retries on the same node after a failed fire'
+            cand --timeout-seconds 'Seconds Dkron waits for Restate''s answer'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --disabled 'Create the job disabled'
+            cand --replace 'Overwrite an existing job of that name that this tool owns'
+            cand --force 'With --replace, also overwrite (and adopt) a job this tool does not own'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;delete'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --force 'Delete even a job that this tool does not own'
+            cand --dry-run 'Show what would be deleted and change nothing'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;dashboard'= {
+            cand --local-port 'Local port to listen on (0: any free port)'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;manifest'= {
+            cand --replicas 'Dkron servers (a Raft cluster; use an odd number)'
+            cand --image 'The Dkron image, pinned'
+            cand --storage-class 'StorageClass of the data volumes (default: the cluster''s default class)'
+            cand --storage 'Size of each server''s data volume'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;install'= {
+            cand --replicas 'Dkron servers (a Raft cluster; use an odd number)'
+            cand --image 'The Dkron image, pinned'
+            cand --storage-class 'StorageClass of the data volumes (default: the cluster''s default class)'
+            cand --storage 'Size of each server''s data volume'
+            cand --wait-timeout 'Seconds to wait for the rollout and a Raft leader'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --dry-run 'Ask the apiserver what would change and change nothing'
+            cand --force-conflicts 'Take over fields another field manager owns (server-side apply''s `force`)'
+            cand --no-wait 'Apply and return without waiting'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;completions'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;help'= {
+            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
+            cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
+            cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
+            cand create 'Create one Dkron HTTP job that POSTs to a Restate handler'
+            cand delete 'Delete a Dkron job (and its executions). Refuses jobs this tool does not own'
+            cand dashboard 'Open Dkron''s web UI through a tunnel on 127.0.0.1 and keep it open until Ctrl-C'
+            cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
+            cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;restate;cron;help;status'= {
+        }
+        &'joelclaw;restate;cron;help;list'= {
+        }
+        &'joelclaw;restate;cron;help;enable-health'= {
+        }
+        &'joelclaw;restate;cron;help;sync-tier1'= {
+        }
+        &'joelclaw;restate;cron;help;create'= {
+        }
+        &'joelclaw;restate;cron;help;delete'= {
+        }
+        &'joelclaw;restate;cron;help;dashboard'= {
+        }
+        &'joelclaw;restate;cron;help;manifest'= {
+        }
+        &'joelclaw;restate;cron;help;install'= {
+        }
+        &'joelclaw;restate;cron;help;completions'= {
+        }
+        &'joelclaw;restate;cron;help;help'= {
+        }
+        &'joelclaw;restate;help'= {
+            cand cron 'Manage the Dkron jobs that fire Restate pipelines on a schedule'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;restate;help;cron'= {
+            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
+            cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
+            cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
+            cand create 'Create one Dkron HTTP job that POSTs to a Restate handler'
+            cand delete 'Delete a Dkron job (and its executions). Refuses jobs this tool does not own'
+            cand dashboard 'Open Dkron''s web UI through a tunnel on 127.0.0.1 and keep it open until Ctrl-C'
+            cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
+            cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+        }
+        &'joelclaw;restate;help;cron;status'= {
+        }
+        &'joelclaw;restate;help;cron;list'= {
+        }
+        &'joelclaw;restate;help;cron;enable-health'= {
+        }
+        &'joelclaw;restate;help;cron;sync-tier1'= {
+        }
+        &'joelclaw;restate;help;cron;create'= {
+        }
+        &'joelclaw;restate;help;cron;delete'= {
+        }
+        &'joelclaw;restate;help;cron;dashboard'= {
+        }
+        &'joelclaw;restate;help;cron;manifest'= {
+        }
+        &'joelclaw;restate;help;cron;install'= {
+        }
+        &'joelclaw;restate;help;cron;completions'= {
+        }
+        &'joelclaw;restate;help;help'= {
+        }
+        &'joelclaw;help'= {
+            cand restate 'Restate pipelines and what schedules them'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'joelclaw;help;restate'= {
+            cand cron 'Manage the Dkron jobs that fire Restate pipelines on a schedule'
+        }
+        &'joelclaw;help;restate;cron'= {
+            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
+            cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
+            cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
+            cand create 'Create one Dkron HTTP job that POSTs to a Restate handler'
+            cand delete 'Delete a Dkron job (and its executions). Refuses jobs this tool does not own'
+            cand dashboard 'Open Dkron''s web UI through a tunnel on 127.0.0.1 and keep it open until Ctrl-C'
+            cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
+            cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+        }
+        &'joelclaw;help;restate;cron;status'= {
+        }
+        &'joelclaw;help;restate;cron;list'= {
+        }
+        &'joelclaw;help;restate;cron;enable-health'= {
+        }
+        &'joelclaw;help;restate;cron;sync-tier1'= {
+        }
+        &'joelclaw;help;restate;cron;create'= {
+        }
+        &'joelclaw;help;restate;cron;delete'= {
+        }
+        &'joelclaw;help;restate;cron;dashboard'= {
+        }
+        &'joelclaw;help;restate;cron;manifest'= {
+        }
+        &'joelclaw;help;restate;cron;install'= {
+        }
+        &'joelclaw;help;restate;cron;completions'= {
+        }
+        &'joelclaw;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
