@@ -62,6 +62,13 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show when jobs fire next, computed the way Dkron computes it')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Trigger a job now (waits for the execution unless --no-wait)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -211,7 +218,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;restate;cron;manifest' {
-            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Dkron servers (a Raft cluster; use an odd number)')
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Dkron servers: 1, 3, 5, 7 or 9 (a Raft cluster needs an odd number to keep a quorum through a failure; with 2, the disruption budget could never allow a drain)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The Dkron image, pinned')
             [CompletionResult]::new('--storage-class', '--storage-class', [CompletionResultType]::ParameterName, 'StorageClass of the data volumes (default: the cluster''s default class)')
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Size of each server''s data volume')
@@ -231,7 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;restate;cron;install' {
-            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Dkron servers (a Raft cluster; use an odd number)')
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'Dkron servers: 1, 3, 5, 7 or 9 (a Raft cluster needs an odd number to keep a quorum through a failure; with 2, the disruption budget could never allow a drain)')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The Dkron image, pinned')
             [CompletionResult]::new('--storage-class', '--storage-class', [CompletionResultType]::ParameterName, 'StorageClass of the data volumes (default: the cluster''s default class)')
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Size of each server''s data volume')
@@ -270,6 +277,134 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'joelclaw;restate;cron;next' {
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many fire times to show for each job')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Show the fire times after this RFC 3339 time (default: now)')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the jobs from this manifest instead of Dkron (offline; header secrets are not needed)')
+            [CompletionResult]::new('--server-timezone', '--server-timezone', [CompletionResultType]::ParameterName, 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone (the shipped deployment sets no TZ, so UTC)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;validate' {
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The manifest of jobs to manage')
+            [CompletionResult]::new('--restate-url', '--restate-url', [CompletionResultType]::ParameterName, 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;export' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'The file''s set: export the managed jobs of this set (with --all: every job, into this set)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the file here instead of printing it (an existing file is replaced)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Export every Dkron job, not only the ones joelclaw manages (jobs of another owner need `sync-tier1 --force` to be adopted)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;run' {
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Return once the execution has started instead of waiting for it to finish')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;pause' {
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why it is paused (shown by `list`)')
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who paused it (default: $USER)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Also pause a job this tool does not own')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;resume' {
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Also resume a job this tool does not own')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;history' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many executions to show')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Include each execution''s full output (the target''s response body, after any error text)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'joelclaw;restate;cron;help' {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader, members and job counts')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the jobs managed by joelclaw (every Dkron job with --all)')
@@ -281,6 +416,13 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show when jobs fire next, computed the way Dkron computes it')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Trigger a job now (waits for the execution unless --no-wait)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -314,6 +456,27 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;cron;help;completions' {
             break
         }
+        'joelclaw;restate;cron;help;next' {
+            break
+        }
+        'joelclaw;restate;cron;help;validate' {
+            break
+        }
+        'joelclaw;restate;cron;help;export' {
+            break
+        }
+        'joelclaw;restate;cron;help;run' {
+            break
+        }
+        'joelclaw;restate;cron;help;pause' {
+            break
+        }
+        'joelclaw;restate;cron;help;resume' {
+            break
+        }
+        'joelclaw;restate;cron;help;history' {
+            break
+        }
         'joelclaw;restate;cron;help;help' {
             break
         }
@@ -333,6 +496,13 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show when jobs fire next, computed the way Dkron computes it')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Trigger a job now (waits for the execution unless --no-wait)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
             break
         }
         'joelclaw;restate;help;cron;status' {
@@ -365,6 +535,27 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;help;cron;completions' {
             break
         }
+        'joelclaw;restate;help;cron;next' {
+            break
+        }
+        'joelclaw;restate;help;cron;validate' {
+            break
+        }
+        'joelclaw;restate;help;cron;export' {
+            break
+        }
+        'joelclaw;restate;help;cron;run' {
+            break
+        }
+        'joelclaw;restate;help;cron;pause' {
+            break
+        }
+        'joelclaw;restate;help;cron;resume' {
+            break
+        }
+        'joelclaw;restate;help;cron;history' {
+            break
+        }
         'joelclaw;restate;help;help' {
             break
         }
@@ -388,6 +579,13 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show when jobs fire next, computed the way Dkron computes it')
+            [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Trigger a job now (waits for the execution unless --no-wait)')
+            [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
+            [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
             break
         }
         'joelclaw;help;restate;cron;status' {
@@ -418,6 +616,27 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;help;restate;cron;completions' {
+            break
+        }
+        'joelclaw;help;restate;cron;next' {
+            break
+        }
+        'joelclaw;help;restate;cron;validate' {
+            break
+        }
+        'joelclaw;help;restate;cron;export' {
+            break
+        }
+        'joelclaw;help;restate;cron;run' {
+            break
+        }
+        'joelclaw;help;restate;cron;pause' {
+            break
+        }
+        'joelclaw;help;restate;cron;resume' {
+            break
+        }
+        'joelclaw;help;restate;cron;history' {
             break
         }
         'joelclaw;help;help' {

@@ -46,6 +46,12 @@ _joelclaw() {
             joelclaw__subcmd__help__subcmd__restate__subcmd__cron,enable-health)
                 cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__enable__subcmd__health"
                 ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,export)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__export"
+                ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,history)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__history"
+                ;;
             joelclaw__subcmd__help__subcmd__restate__subcmd__cron,install)
                 cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__install"
                 ;;
@@ -55,11 +61,26 @@ _joelclaw() {
             joelclaw__subcmd__help__subcmd__restate__subcmd__cron,manifest)
                 cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__manifest"
                 ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,next)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__next"
+                ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,pause)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__pause"
+                ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,resume)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__resume"
+                ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,run)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__run"
+                ;;
             joelclaw__subcmd__help__subcmd__restate__subcmd__cron,status)
                 cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__status"
                 ;;
             joelclaw__subcmd__help__subcmd__restate__subcmd__cron,sync-tier1)
                 cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__sync__subcmd__tier1"
+                ;;
+            joelclaw__subcmd__help__subcmd__restate__subcmd__cron,validate)
+                cmd="joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__validate"
                 ;;
             joelclaw__subcmd__restate,cron)
                 cmd="joelclaw__subcmd__restate__subcmd__cron"
@@ -82,8 +103,14 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__cron,enable-health)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__enable__subcmd__health"
                 ;;
+            joelclaw__subcmd__restate__subcmd__cron,export)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__export"
+                ;;
             joelclaw__subcmd__restate__subcmd__cron,help)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron,history)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__history"
                 ;;
             joelclaw__subcmd__restate__subcmd__cron,install)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__install"
@@ -94,11 +121,26 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__cron,manifest)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__manifest"
                 ;;
+            joelclaw__subcmd__restate__subcmd__cron,next)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__next"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron,pause)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__pause"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron,resume)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__resume"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron,run)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__run"
+                ;;
             joelclaw__subcmd__restate__subcmd__cron,status)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__status"
                 ;;
             joelclaw__subcmd__restate__subcmd__cron,sync-tier1)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__sync__subcmd__tier1"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron,validate)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__validate"
                 ;;
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,completions)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__completions"
@@ -115,8 +157,14 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,enable-health)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__enable__subcmd__health"
                 ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,export)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__export"
+                ;;
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,help)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__help"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,history)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__history"
                 ;;
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,install)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__install"
@@ -127,11 +175,26 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,manifest)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__manifest"
                 ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,next)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__next"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,pause)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__pause"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,resume)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__resume"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,run)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__run"
+                ;;
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,status)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__status"
                 ;;
             joelclaw__subcmd__restate__subcmd__cron__subcmd__help,sync-tier1)
                 cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__sync__subcmd__tier1"
+                ;;
+            joelclaw__subcmd__restate__subcmd__cron__subcmd__help,validate)
+                cmd="joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__validate"
                 ;;
             joelclaw__subcmd__restate__subcmd__help,cron)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron"
@@ -154,6 +217,12 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__help__subcmd__cron,enable-health)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__enable__subcmd__health"
                 ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,export)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__export"
+                ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,history)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__history"
+                ;;
             joelclaw__subcmd__restate__subcmd__help__subcmd__cron,install)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__install"
                 ;;
@@ -163,11 +232,26 @@ _joelclaw() {
             joelclaw__subcmd__restate__subcmd__help__subcmd__cron,manifest)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__manifest"
                 ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,next)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__next"
+                ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,pause)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__pause"
+                ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,resume)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__resume"
+                ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,run)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__run"
+                ;;
             joelclaw__subcmd__restate__subcmd__help__subcmd__cron,status)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__status"
                 ;;
             joelclaw__subcmd__restate__subcmd__help__subcmd__cron,sync-tier1)
                 cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__sync__subcmd__tier1"
+                ;;
+            joelclaw__subcmd__restate__subcmd__help__subcmd__cron,validate)
+                cmd="joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__validate"
                 ;;
             *)
                 ;;
@@ -232,7 +316,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__help__subcmd__restate__subcmd__cron)
-            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions"
+            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions next validate export run pause resume history"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,6 +399,34 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -357,6 +469,62 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__next)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -385,6 +553,20 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__help__subcmd__restate__subcmd__cron__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate)
             opts="-h -V --help --version cron help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -400,7 +582,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron)
-            opts="-h -V --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version status list enable-health sync-tier1 create delete dashboard manifest install completions help"
+            opts="-h -V --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version status list enable-health sync-tier1 create delete dashboard manifest install completions next validate export run pause resume history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,8 +929,62 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__export)
+            opts="-h -V --all --set --output --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__help)
-            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions help"
+            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions next validate export run pause resume history help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -831,7 +1067,35 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -887,6 +1151,62 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__next)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -908,6 +1228,70 @@ _joelclaw() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__history)
+            opts="-h -V --limit --output --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1089,6 +1473,214 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__next)
+            opts="-h -V --count --from --file --server-timezone --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-timezone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__pause)
+            opts="-h -V --reason --by --force --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__resume)
+            opts="-h -V --force --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__run)
+            opts="-h -V --no-wait --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__status)
             opts="-h -V --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1189,6 +1781,60 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__cron__subcmd__validate)
+            opts="-h -V --file --restate-url --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restate-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__help)
             opts="cron help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1204,7 +1850,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__help__subcmd__cron)
-            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions"
+            opts="status list enable-health sync-tier1 create delete dashboard manifest install completions next validate export run pause resume history"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,6 +1933,34 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -1329,6 +2003,62 @@ _joelclaw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__next)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__pause)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
@@ -1344,6 +2074,20 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__sync__subcmd__tier1)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        joelclaw__subcmd__restate__subcmd__help__subcmd__cron__subcmd__validate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -57,6 +57,13 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
             cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand next 'Show when jobs fire next, computed the way Dkron computes it'
+            cand validate 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs'
+            cand export 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist'
+            cand run 'Trigger a job now (waits for the execution unless --no-wait)'
+            cand pause 'Pause a job (disable it) and record who paused it and why'
+            cand resume 'Resume a paused job (enable it) and clear its pause record'
+            cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'joelclaw;restate;cron;status'= {
@@ -198,7 +205,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --version 'Print version'
         }
         &'joelclaw;restate;cron;manifest'= {
-            cand --replicas 'Dkron servers (a Raft cluster; use an odd number)'
+            cand --replicas 'Dkron servers: 1, 3, 5, 7 or 9 (a Raft cluster needs an odd number to keep a quorum through a failure; with 2, the disruption budget could never allow a drain)'
             cand --image 'The Dkron image, pinned'
             cand --storage-class 'StorageClass of the data volumes (default: the cluster''s default class)'
             cand --storage 'Size of each server''s data volume'
@@ -217,7 +224,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --version 'Print version'
         }
         &'joelclaw;restate;cron;install'= {
-            cand --replicas 'Dkron servers (a Raft cluster; use an odd number)'
+            cand --replicas 'Dkron servers: 1, 3, 5, 7 or 9 (a Raft cluster needs an odd number to keep a quorum through a failure; with 2, the disruption budget could never allow a drain)'
             cand --image 'The Dkron image, pinned'
             cand --storage-class 'StorageClass of the data volumes (default: the cluster''s default class)'
             cand --storage 'Size of each server''s data volume'
@@ -254,6 +261,127 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'joelclaw;restate;cron;next'= {
+            cand --count 'How many fire times to show for each job'
+            cand --from 'Show the fire times after this RFC 3339 time (default: now)'
+            cand --file 'Read the jobs from this manifest instead of Dkron (offline; header secrets are not needed)'
+            cand --server-timezone 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone (the shipped deployment sets no TZ, so UTC)'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;validate'= {
+            cand --file 'The manifest of jobs to manage'
+            cand --restate-url 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;export'= {
+            cand --set 'The file''s set: export the managed jobs of this set (with --all: every job, into this set)'
+            cand --output 'Write the file here instead of printing it (an existing file is replaced)'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --all 'Export every Dkron job, not only the ones joelclaw manages (jobs of another owner need `sync-tier1 --force` to be adopted)'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;run'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --no-wait 'Return once the execution has started instead of waiting for it to finish'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;pause'= {
+            cand --reason 'Why it is paused (shown by `list`)'
+            cand --by 'Who paused it (default: $USER)'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --force 'Also pause a job this tool does not own'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;resume'= {
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --force 'Also resume a job this tool does not own'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;history'= {
+            cand --limit 'How many executions to show'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --output 'Include each execution''s full output (the target''s response body, after any error text)'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'joelclaw;restate;cron;help'= {
             cand status 'Show Dkron''s health, leader, members and job counts'
             cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
@@ -265,6 +393,13 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
             cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand next 'Show when jobs fire next, computed the way Dkron computes it'
+            cand validate 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs'
+            cand export 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist'
+            cand run 'Trigger a job now (waits for the execution unless --no-wait)'
+            cand pause 'Pause a job (disable it) and record who paused it and why'
+            cand resume 'Resume a paused job (enable it) and clear its pause record'
+            cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'joelclaw;restate;cron;help;status'= {
@@ -287,6 +422,20 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         }
         &'joelclaw;restate;cron;help;completions'= {
         }
+        &'joelclaw;restate;cron;help;next'= {
+        }
+        &'joelclaw;restate;cron;help;validate'= {
+        }
+        &'joelclaw;restate;cron;help;export'= {
+        }
+        &'joelclaw;restate;cron;help;run'= {
+        }
+        &'joelclaw;restate;cron;help;pause'= {
+        }
+        &'joelclaw;restate;cron;help;resume'= {
+        }
+        &'joelclaw;restate;cron;help;history'= {
+        }
         &'joelclaw;restate;cron;help;help'= {
         }
         &'joelclaw;restate;help'= {
@@ -304,6 +453,13 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
             cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand next 'Show when jobs fire next, computed the way Dkron computes it'
+            cand validate 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs'
+            cand export 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist'
+            cand run 'Trigger a job now (waits for the execution unless --no-wait)'
+            cand pause 'Pause a job (disable it) and record who paused it and why'
+            cand resume 'Resume a paused job (enable it) and clear its pause record'
+            cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
         }
         &'joelclaw;restate;help;cron;status'= {
         }
@@ -325,6 +481,20 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         }
         &'joelclaw;restate;help;cron;completions'= {
         }
+        &'joelclaw;restate;help;cron;next'= {
+        }
+        &'joelclaw;restate;help;cron;validate'= {
+        }
+        &'joelclaw;restate;help;cron;export'= {
+        }
+        &'joelclaw;restate;help;cron;run'= {
+        }
+        &'joelclaw;restate;help;cron;pause'= {
+        }
+        &'joelclaw;restate;help;cron;resume'= {
+        }
+        &'joelclaw;restate;help;cron;history'= {
+        }
         &'joelclaw;restate;help;help'= {
         }
         &'joelclaw;help'= {
@@ -345,6 +515,13 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand manifest 'Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML'
             cand install 'Apply the Dkron deployment (server-side apply) and wait for the rollout and a leader'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand next 'Show when jobs fire next, computed the way Dkron computes it'
+            cand validate 'Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs'
+            cand export 'Write live Dkron jobs as tier1.toml entries, to adopt jobs that already exist'
+            cand run 'Trigger a job now (waits for the execution unless --no-wait)'
+            cand pause 'Pause a job (disable it) and record who paused it and why'
+            cand resume 'Resume a paused job (enable it) and clear its pause record'
+            cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
         }
         &'joelclaw;help;restate;cron;status'= {
         }
@@ -365,6 +542,20 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         &'joelclaw;help;restate;cron;install'= {
         }
         &'joelclaw;help;restate;cron;completions'= {
+        }
+        &'joelclaw;help;restate;cron;next'= {
+        }
+        &'joelclaw;help;restate;cron;validate'= {
+        }
+        &'joelclaw;help;restate;cron;export'= {
+        }
+        &'joelclaw;help;restate;cron;run'= {
+        }
+        &'joelclaw;help;restate;cron;pause'= {
+        }
+        &'joelclaw;help;restate;cron;resume'= {
+        }
+        &'joelclaw;help;restate;cron;history'= {
         }
         &'joelclaw;help;help'= {
         }

@@ -22,6 +22,10 @@ pub const MANAGED_BY_KEY: &str = "managed-by";
 pub const MANAGED_BY_VALUE: &str = "joelclaw";
 /// Metadata key holding the ownership scope (`[defaults] set` in tier1.toml).
 pub const SET_KEY: &str = "set";
+/// Metadata keys of a pause (`pause`/`resume`): who, when (RFC 3339) and why.
+pub const PAUSED_BY: &str = "paused-by";
+pub const PAUSED_AT: &str = "paused-at";
+pub const PAUSED_REASON: &str = "paused-reason";
 
 /// A job as Dkron's API returns and accepts it. Every field of Dkron v4 is modelled and any other is
 /// kept in `extra`, so a job read and written back loses nothing (writes are full replacements).
@@ -90,6 +94,21 @@ impl Job {
         self.metadata.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
     }
 
+    /// A pause recorded by `pause` on a job that is still disabled: "by X at T (reason)".
+    pub fn pause(&self) -> Option<String> {
+        let at = self.metadata.get(PAUSED_AT).filter(|_| self.disabled)?;
+        let by = self
+            .metadata
+            .get(PAUSED_BY)
+            .map_or("unknown", String::as_str);
+        let reason = self
+            .metadata
+            .get(PAUSED_REASON)
+            .map(|reason| format!(" ({reason})"))
+            .unwrap_or_default();
+        Some(format!("by {by} at {at}{reason}"))
+    }
+
     /// The ownership scope of a managed job.
     pub fn set(&self) -> Option<&str> {
         self.is_managed()
@@ -101,6 +120,18 @@ impl Job {
 /// One execution of a job on one node (`GET /v1/jobs/{job}/executions`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Execution {
+    /// `<started_at unix nanos>-<node>`.
+    #[serde(default)]
+    pub id: String,
+    /// In the job's timezone when it has one.
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub started_at: Option<DateTime<chrono::FixedOffset>>,
+    /// Go's zero time (here `None`) while the execution is still running.
+    #[serde(default, deserialize_with = "zero_time_as_none")]
+    pub finished_at: Option<DateTime<chrono::FixedOffset>>,
+    /// Present (true) when Dkron kept only the end of a long output.
+    #[serde(default)]
+    pub output_truncated: bool,
     /// The trigger time in Unix nanoseconds, shared by every node and retry of one run.
     #[serde(default)]
     pub group: i64,
@@ -113,6 +144,27 @@ pub struct Execution {
     pub output: String,
     #[serde(default)]
     pub node_name: String,
+}
+
+impl Execution {
+    /// True while the execution runs: Dkron reports it as unsuccessful with a zero finish time.
+    pub fn running(&self) -> bool {
+        self.finished_at.is_none() && !self.success
+    }
+
+    /// The Restate invocation id in the output (`/send` answers `{"invocationId":"inv_…"}`),
+    /// wherever it stands (Dkron puts error text before the body on failure).
+    pub fn invocation_id(&self) -> Option<String> {
+        let start = self.output.find("\"invocationId\"")?;
+        let rest = &self.output[start + "\"invocationId\"".len()..];
+        let value = rest
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start()
+            .strip_prefix('"')?;
+        let id: String = value.chars().take_while(|c| *c != '"').collect();
+        (!id.is_empty()).then_some(id)
+    }
 }
 
 /// A serf member as `/v1/members` reports it (capitalised keys, from serf).

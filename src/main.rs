@@ -49,7 +49,7 @@ fn run(cli: Cli) -> ExitCode {
         if cron.command.waits_for_signal() {
             return commands::run(&context, cron.command).await;
         }
-        // Ctrl-C or SIGTERM drops the command, and with it any tunnel it holds.
+        // Ctrl-C or SIGTERM ends the command; its tunnel lives in this process and ends with it.
         tokio::select! {
             outcome = commands::run(&context, cron.command) => outcome,
             () = signals::terminated() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),

@@ -134,6 +134,8 @@ pub struct Printer {
     command: String,
     stdout_styles: Styles,
     stderr_styles: Styles,
+    /// Progress lines go to stderr only when it is a terminal and the output is for a person.
+    progress: bool,
 }
 
 impl Printer {
@@ -150,6 +152,7 @@ impl Printer {
             command,
             stdout_styles: Styles::new(!json && decide(std::io::stdout().is_terminal())),
             stderr_styles: Styles::new(decide(std::io::stderr().is_terminal())),
+            progress: !json && std::io::stderr().is_terminal(),
         }
     }
 
@@ -228,6 +231,27 @@ impl Printer {
             self.error_text(&message, &causes, hint.as_deref());
         }
         kind.exit_code()
+    }
+
+    /// A transient progress line on stderr, only when stderr is a terminal and not in `--json`
+    /// mode (so pipes, files and agents never see it). Each call replaces the previous line.
+    pub fn progress(&self, text: &str) {
+        if self.progress {
+            let _ = write!(
+                std::io::stderr(),
+                "\r\x1b[2K{}",
+                self.stderr_styles.dim(text)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    /// Clears the progress line.
+    pub fn progress_done(&self) {
+        if self.progress {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+        }
     }
 
     /// A line for the person at the terminal, on stderr; nothing in `--json` mode.

@@ -116,13 +116,25 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
     let mut items: Vec<PlanItem> = defs
         .iter()
         .map(|def| {
-            let rendered = render(def);
+            let mut rendered = render(def);
             let existing = live.managed.get(&def.name).or(live.foreign.get(&def.name));
             let (action, changes, reason) = match existing {
                 None => (Action::Create, Vec::new(), None),
                 Some(job) => {
                     let owner = ownership(job);
                     let ours = job.set() == Some(options.set);
+                    // A pause outlives syncs: the file's `enabled = true` does not silently undo
+                    // it; only `resume` does. The plan says so.
+                    let paused = job.pause().filter(|_| ours && !rendered.disabled);
+                    if paused.is_some() {
+                        rendered.disabled = true;
+                    }
+                    let paused = paused.map(|pause| {
+                        format!(
+                            "paused {pause}: kept disabled; `joelclaw restate cron resume {}` re-enables it",
+                            def.name
+                        )
+                    });
                     let changes = rendered.diff(job);
                     if !ours && !options.force {
                         // Nothing will be written, so nothing of the other owner's job is shown.
@@ -132,9 +144,11 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
                             Some(format!("{owner}; --force adopts it")),
                         )
                     } else if changes.is_empty() {
-                        (Action::Unchanged, changes, None)
+                        (Action::Unchanged, changes, paused)
                     } else {
-                        let reason = (!ours).then(|| format!("adopting a job {owner}"));
+                        let reason = (!ours)
+                            .then(|| format!("adopting a job {owner}"))
+                            .or(paused);
                         (Action::Update, changes, reason)
                     }
                 }
@@ -423,6 +437,39 @@ mod tests {
         assert!(items[0].reason.as_deref().unwrap().contains("not managed"));
         let items = plan(&wanted, &live, options(true, true));
         assert_eq!(items[0].action, Action::Update);
+    }
+
+    #[test]
+    fn a_pause_survives_a_sync_and_the_plan_says_so() {
+        let wanted = defs(&["a"]);
+        let mut live = live_from(&wanted);
+        let job = live.managed.get_mut("a").unwrap();
+        job.disabled = true;
+        job.metadata
+            .insert("paused-at".into(), "2026-11-22T12:00:00Z".into());
+        job.metadata.insert("paused-by".into(), "ops".into());
+        let items = plan(&wanted, &live, options(false, false));
+        assert_eq!(items[0].action, Action::Unchanged, "{:?}", items[0].changes);
+        assert!(
+            items[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("paused by ops")
+        );
+        assert!(
+            items[0].rendered.as_ref().unwrap().disabled,
+            "a write keeps it disabled"
+        );
+        // Resumed (no pause record): the file's `enabled` applies again.
+        live.managed
+            .get_mut("a")
+            .unwrap()
+            .metadata
+            .remove("paused-at");
+        let items = plan(&wanted, &live, options(false, false));
+        assert_eq!(items[0].action, Action::Update);
+        assert_eq!(items[0].changes[0].field, "disabled");
     }
 
     #[test]

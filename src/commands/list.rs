@@ -37,6 +37,8 @@ pub struct JobRow {
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<DateTime<Utc>>,
     pub status: String,
+    /// "by X at T (reason)" when `pause` disabled the job.
+    pub paused: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,6 +76,7 @@ pub fn job_row(job: &Job) -> JobRow {
         last_success: job.last_success,
         last_error: job.last_error,
         status: job.status.clone(),
+        paused: job.pause(),
     }
 }
 
@@ -138,10 +141,10 @@ fn render_human(result: &ListResult, now: DateTime<Utc>, styles: Styles) -> Stri
         } else {
             format!("{} {}", row.name, styles.dim("(unmanaged)"))
         };
-        let enabled = if row.enabled {
-            styles.good("yes")
-        } else {
-            styles.warn("no")
+        let enabled = match (&row.paused, row.enabled) {
+            (_, true) => styles.good("yes"),
+            (Some(pause), false) => styles.warn(&format!("paused {pause}")),
+            (None, false) => styles.warn("no"),
         };
         let counts = if row.error_count > 0 {
             format!(

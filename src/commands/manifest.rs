@@ -10,8 +10,9 @@ use crate::output::Report;
 /// The deployment's shape, shared by `manifest` and `install`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeploymentArgs {
-    /// Dkron servers (a Raft cluster; use an odd number).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i32).range(1..=9))]
+    /// Dkron servers: 1, 3, 5, 7 or 9 (a Raft cluster needs an odd number to keep a quorum
+    /// through a failure; with 2, the disruption budget could never allow a drain).
+    #[arg(long, default_value_t = 1, value_parser = parse_replicas)]
     pub replicas: i32,
 
     /// The Dkron image, pinned.
@@ -27,6 +28,13 @@ pub struct DeploymentArgs {
     pub storage: String,
 }
 
+fn parse_replicas(text: &str) -> Result<i32, String> {
+    match text.parse::<i32>() {
+        Ok(count @ (1 | 3 | 5 | 7 | 9)) => Ok(count),
+        _ => Err(format!("`{text}` is not 1, 3, 5, 7 or 9")),
+    }
+}
+
 impl DeploymentArgs {
     pub fn deployment(&self, namespace: &str) -> anyhow::Result<Deployment> {
         let DeploymentArgs {
@@ -35,12 +43,14 @@ impl DeploymentArgs {
             storage_class,
             storage,
         } = self.clone();
-        // A floating tag is what the reference deployment got wrong: insist on a pinned one.
-        let tag = image
-            .rsplit_once(':')
+        // A floating tag is what the reference deployment got wrong: insist on a pinned one. The
+        // tag is after the `:` of the last path segment (`registry:5000/dkron` has none).
+        let last_segment = image.rsplit('/').next().unwrap_or_default();
+        let tag = last_segment
+            .split_once(':')
             .map(|(_, tag)| tag)
             .unwrap_or_default();
-        if tag.is_empty() || tag == "latest" || image.ends_with('/') {
+        if tag.is_empty() || tag == "latest" {
             return Err(crate::error::CliError::new(
                 crate::error::ErrorKind::Usage,
                 format!("--image `{image}` is not pinned to a version tag"),

@@ -9,11 +9,17 @@ mod create;
 mod dashboard;
 mod delete;
 mod enable_health;
+mod export;
+mod history;
 mod install;
 mod list;
 mod manifest;
+mod next;
+mod pause;
+mod run;
 mod status;
 mod sync_tier1;
+mod validate;
 
 use clap::Subcommand;
 use tokio::sync::OnceCell;
@@ -36,6 +42,13 @@ pub enum CronCommand {
     Manifest(manifest::ManifestArgs),
     Install(install::InstallArgs),
     Completions(completions::CompletionsArgs),
+    Next(next::NextArgs),
+    Validate(validate::ValidateArgs),
+    Export(export::ExportArgs),
+    Run(run::RunArgs),
+    Pause(pause::PauseArgs),
+    Resume(pause::ResumeArgs),
+    History(history::HistoryArgs),
 }
 
 impl CronCommand {
@@ -52,6 +65,13 @@ impl CronCommand {
             Self::Manifest(_) => "manifest",
             Self::Install(_) => "install",
             Self::Completions(_) => "completions",
+            Self::Next(_) => "next",
+            Self::Validate(_) => "validate",
+            Self::Export(_) => "export",
+            Self::Run(_) => "run",
+            Self::Pause(_) => "pause",
+            Self::Resume(_) => "resume",
+            Self::History(_) => "history",
         }
     }
 
@@ -73,6 +93,13 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
         CronCommand::Manifest(args) => manifest::run(context, args).await,
         CronCommand::Install(args) => install::run(context, args).await,
         CronCommand::Completions(args) => completions::run(context, args).await,
+        CronCommand::Next(args) => next::run(context, args).await,
+        CronCommand::Validate(args) => validate::run(context, args).await,
+        CronCommand::Export(args) => export::run(context, args).await,
+        CronCommand::Run(args) => run::run(context, args).await,
+        CronCommand::Pause(args) => pause::pause(context, args).await,
+        CronCommand::Resume(args) => pause::resume(context, args).await,
+        CronCommand::History(args) => history::run(context, args).await,
     }
 }
 
@@ -115,7 +142,17 @@ impl Context {
     /// Access to Dkron, opened on first use and held until the command ends.
     pub async fn dkron(&self) -> anyhow::Result<&DkronAccess> {
         self.access
-            .get_or_try_init(|| tunnel::open(&self.access_settings))
+            .get_or_try_init(|| async {
+                if self.access_settings.base_url.is_none() {
+                    self.printer.progress(&format!(
+                        "opening a tunnel to svc/{} in {}…",
+                        self.access_settings.service_name, self.access_settings.namespace
+                    ));
+                }
+                let opened = tunnel::open(&self.access_settings).await;
+                self.printer.progress_done();
+                opened
+            })
             .await
     }
 

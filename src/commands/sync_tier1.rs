@@ -136,7 +136,14 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
     let mut outcomes: Vec<Option<Outcome>> = vec![None; items.len()];
     let mut writes = 0;
     if mode == Mode::Apply {
-        for (item, outcome) in items.iter().zip(outcomes.iter_mut()) {
+        let total = items.len();
+        for (index, (item, outcome)) in items.iter().zip(outcomes.iter_mut()).enumerate() {
+            context.printer.progress(&format!(
+                "sync {}/{total}: {} {}",
+                index + 1,
+                item.action.as_str(),
+                item.name
+            ));
             let mut applied = reconcile::apply(&access.client, item).await;
             if item.action.writes() && applied.ok {
                 writes += 1;
@@ -151,6 +158,7 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
             }
             *outcome = Some(applied);
         }
+        context.printer.progress_done();
     }
 
     let jobs: Vec<SyncedJob> = items
@@ -370,7 +378,10 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
         let outcome = match (result.mode, job.ok, &job.error) {
             (_, false, Some(error)) => styles.bad(&format!("failed: {error}")),
             (Mode::Apply, true, _) if job.action.writes() => styles.good("done"),
-            (Mode::Apply, true, _) => "ok".to_string(),
+            (Mode::Apply, true, _) => match &job.reason {
+                Some(reason) => format!("ok; {reason}"),
+                None => "ok".to_string(),
+            },
             (_, _, _) => match &job.reason {
                 Some(reason) => reason.clone(),
                 None => "-".to_string(),

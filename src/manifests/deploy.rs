@@ -169,8 +169,9 @@ pub fn operator_rules() -> Vec<PolicyRule> {
 fn peer_addresses(deployment: &Deployment) -> Vec<String> {
     (0..deployment.replicas)
         .map(|ordinal| {
+            // `<pod>.<service>.<namespace>.svc` resolves under any cluster domain.
             format!(
-                "{STATEFUL_SET}-{ordinal}.{PEER_SERVICE}.{}.svc.cluster.local:{SERF_PORT}",
+                "{STATEFUL_SET}-{ordinal}.{PEER_SERVICE}.{}.svc:{SERF_PORT}",
                 deployment.namespace
             )
         })
@@ -186,12 +187,14 @@ pub fn agent_args(deployment: &Deployment) -> Vec<String> {
         format!("--data-dir={DATA_DIR}"),
         // The node name is the pod name: stable across restarts, so Raft keeps its membership.
         "--node-name=$(POD_NAME)".to_string(),
-        format!("--bind-addr=0.0.0.0:{SERF_PORT}"),
+        // Not 0.0.0.0: Dkron binds its RPC listener to this IP, and the leader recognises itself in
+        // the member list by comparing that listener's address with its advertised `rpc_addr`
+        // tag. With 0.0.0.0 the two never match and the leader answers `/v1/leader` with `null`.
+        format!("--bind-addr=$(POD_IP):{SERF_PORT}"),
         format!("--advertise-addr=$(POD_IP):{SERF_PORT}"),
         format!("--http-addr=:{HTTP_PORT}"),
         format!("--rpc-port={RPC_PORT}"),
         "--disable-usage-stats".to_string(),
-        "--enable-prometheus".to_string(),
         "--log-level=info".to_string(),
     ];
     if deployment.replicas > 1 {
@@ -413,9 +416,9 @@ fn network_policy(namespace: &str) -> NetworkPolicy {
 pub fn objects(deployment: &Deployment) -> Vec<Object> {
     let namespace = deployment.namespace.as_str();
     let mut objects = vec![
+        // The operator identity may run as a CI pod in the cluster: its token must be mountable.
         Object::ServiceAccount(ServiceAccount {
             metadata: meta(OPERATOR_IDENTITY, namespace),
-            automount_service_account_token: Some(false),
             ..ServiceAccount::default()
         }),
         Object::Role(Role {
@@ -580,7 +583,7 @@ mod tests {
         assert_eq!(joins.len(), 3);
         assert_eq!(
             joins[2],
-            "--retry-join=dkron-2.dkron-peer.joelclaw.svc.cluster.local:8946"
+            "--retry-join=dkron-2.dkron-peer.joelclaw.svc:8946"
         );
         assert!(
             !agent_args(&Deployment::default())

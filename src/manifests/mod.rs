@@ -8,6 +8,7 @@
 //! Kubernetes objects `manifest` prints and `install` applies) lives in [`deploy`].
 
 pub mod deploy;
+pub mod hazards;
 pub mod render;
 pub mod schedule;
 

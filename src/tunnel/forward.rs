@@ -28,6 +28,10 @@ use crate::error::{CliError, ErrorKind};
 /// would tear the stream down and lose a response still on its way.
 const DRAIN_AFTER_LOCAL_EOF: Duration = Duration::from_secs(5);
 
+/// How long the end of a stream waits for the error channel: kube resolves it with the kubelet's
+/// text, or with nothing as soon as the WebSocket is closed, so this bound is rarely reached.
+const ERROR_CHANNEL_GRACE: Duration = Duration::from_secs(1);
+
 /// What the listener and the access layer share.
 #[derive(Default)]
 pub struct TunnelState {
@@ -45,6 +49,10 @@ impl TunnelState {
     /// The last thing the kubelet or apiserver said was wrong with a forwarded connection.
     pub fn last_error(&self) -> Option<CarrierFailure> {
         self.last_error.lock().expect("not poisoned").clone()
+    }
+
+    fn clear_error(&self) {
+        *self.last_error.lock().expect("not poisoned") = None;
     }
 
     fn record(&self, error: CliError) {
@@ -68,6 +76,10 @@ pub struct Forwarder {
     task: JoinHandle<()>,
 }
 
+/// How long an upgrade may take before the connection is given up (kube sets no read timeout).
+#[derive(Clone, Copy)]
+struct UpgradeTimeout(Duration);
+
 impl Drop for Forwarder {
     fn drop(&mut self) {
         self.task.abort();
@@ -81,6 +93,7 @@ impl Forwarder {
         resolver: Arc<Resolver>,
         backend: Backend,
         bind: SocketAddr,
+        upgrade_timeout: Duration,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind).await?;
         let local_addr = listener.local_addr()?;
@@ -88,7 +101,12 @@ impl Forwarder {
             backend: Mutex::new(Some(backend)),
             ..TunnelState::default()
         });
-        let task = tokio::spawn(accept_loop(listener, resolver, state.clone()));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            resolver,
+            state.clone(),
+            UpgradeTimeout(upgrade_timeout),
+        ));
         Ok(Self {
             local_addr,
             state,
@@ -97,7 +115,12 @@ impl Forwarder {
     }
 }
 
-async fn accept_loop(listener: TcpListener, resolver: Arc<Resolver>, state: Arc<TunnelState>) {
+async fn accept_loop(
+    listener: TcpListener,
+    resolver: Arc<Resolver>,
+    state: Arc<TunnelState>,
+    upgrade_timeout: UpgradeTimeout,
+) {
     // Owning the connections here means aborting this task aborts every one of them.
     let mut connections = JoinSet::new();
     loop {
@@ -105,12 +128,16 @@ async fn accept_loop(listener: TcpListener, resolver: Arc<Resolver>, state: Arc<
             accepted = listener.accept() => match accepted {
                 Ok((local, _)) => {
                     let _ = local.set_nodelay(true);
-                    connections.spawn(forward(local, resolver.clone(), state.clone()));
+                    connections.spawn(forward(local, resolver.clone(), state.clone(), upgrade_timeout));
                 }
-                Err(error) => state.record(CliError::new(
-                    ErrorKind::Tunnel,
-                    format!("the tunnel's local listener failed: {error}"),
-                )),
+                Err(error) => {
+                    state.record(CliError::new(
+                        ErrorKind::Tunnel,
+                        format!("the tunnel's local listener failed: {error}"),
+                    ));
+                    // A persistent failure (out of file descriptors) must not spin the CPU.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -118,7 +145,12 @@ async fn accept_loop(listener: TcpListener, resolver: Arc<Resolver>, state: Arc<
 }
 
 /// Carries one local connection over one port-forward, re-resolving once if the pod is gone.
-async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelState>) {
+async fn forward(
+    local: TcpStream,
+    resolver: Arc<Resolver>,
+    state: Arc<TunnelState>,
+    upgrade_timeout: UpgradeTimeout,
+) {
     for attempt in 0..2 {
         let backend = match current_backend(&resolver, &state).await {
             Some(backend) => backend,
@@ -126,12 +158,39 @@ async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelSta
         };
         let pods: Api<Pod> = Api::namespaced(resolver.client.clone(), &resolver.namespace);
         state.upgrades.fetch_add(1, Ordering::Relaxed);
-        let mut forwarder = match pods.portforward(&backend.pod, &[backend.port]).await {
-            Ok(forwarder) => forwarder,
-            Err(kube::Error::Api(status)) if status.code == 404 && attempt == 0 => {
+        let upgrade = tokio::time::timeout(
+            upgrade_timeout.0,
+            pods.portforward(&backend.pod, &[backend.port]),
+        )
+        .await;
+        let Ok(upgrade) = upgrade else {
+            state.record(CliError::new(
+                ErrorKind::KubeUnreachable,
+                format!(
+                    "the port-forward upgrade to pod {} got no answer within {}s",
+                    backend.pod,
+                    upgrade_timeout.0.as_secs()
+                ),
+            ));
+            return;
+        };
+        let mut forwarder = match upgrade {
+            Ok(forwarder) => {
+                // This connection works: an earlier failure is no longer the tunnel's state.
+                state.clear_error();
+                forwarder
+            }
+            Err(kube::Error::Api(status))
+                if attempt == 0 && status.code != 401 && status.code != 403 =>
+            {
+                // The pod is gone (404), not scheduled or being recreated (400, 5xx): resolve
+                // the Service again and retry once. Authorization failures will not change.
                 state.record(CliError::new(
                     ErrorKind::Tunnel,
-                    format!("pod {} is gone: {}", backend.pod, status.message),
+                    format!(
+                        "pod {} could not be forwarded to ({}): {}",
+                        backend.pod, status.code, status.message
+                    ),
                 ));
                 state.stale.store(true, Ordering::Relaxed);
                 continue;
@@ -157,27 +216,28 @@ async fn forward(local: TcpStream, resolver: Arc<Resolver>, state: Arc<TunnelSta
         ) else {
             return;
         };
-        let watcher_state = state.clone();
         let pod = backend.pod.clone();
-        let watcher = tokio::spawn(async move {
-            if let Some(text) = errors.await {
+        let error_state = state.clone();
+        // Read before the local side sees the end of the stream, so a request that fails because
+        // of it finds the kubelet's words in the tunnel state.
+        let before_close = async move {
+            if let Ok(Some(text)) = tokio::time::timeout(ERROR_CHANNEL_GRACE, errors).await {
                 // The kubelet could not reach the container port (or lost it): the next
                 // connection resolves the Service again.
-                watcher_state.record(
+                error_state.record(
                     CliError::new(
                         ErrorKind::Tunnel,
                         format!("the port-forward to pod {pod} failed: {text}"),
                     )
                     .hint("the kubelet could not reach Dkron's port in the pod; check the pod (is Dkron listening?)"),
                 );
-                watcher_state.stale.store(true, Ordering::Relaxed);
+                error_state.stale.store(true, Ordering::Relaxed);
             }
-        });
-        pump(local, remote).await;
+        };
+        pump(local, remote, before_close).await;
         // A server-side close makes `join` report a send-after-close; it is how a v4
         // port-forward ends, not a failure.
         let _ = forwarder.join().await;
-        let _ = watcher.await;
         return;
     }
 }
@@ -202,7 +262,7 @@ async fn current_backend(resolver: &Resolver, state: &TunnelState) -> Option<Bac
 }
 
 /// Copies both ways until the pod side ends; a local EOF only starts a short drain.
-async fn pump<R>(local: TcpStream, remote: R)
+async fn pump<R>(local: TcpStream, remote: R, before_close: impl std::future::Future<Output = ()>)
 where
     R: AsyncRead + AsyncWrite + Unpin,
 {
@@ -211,6 +271,7 @@ where
     let upstream = tokio::io::copy(&mut local_read, &mut remote_write);
     let downstream = async {
         let _ = tokio::io::copy(&mut remote_read, &mut local_write).await;
+        before_close.await;
         let _ = local_write.shutdown().await;
     };
     tokio::pin!(upstream, downstream);

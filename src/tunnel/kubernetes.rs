@@ -30,26 +30,14 @@ pub async fn client(
     kubeconfig: Option<&PathBuf>,
     context: Option<&str>,
 ) -> Result<(kube::Client, ClusterInfo), CliError> {
-    let loaded = match kubeconfig {
-        Some(path) => Some(Kubeconfig::read_from(path).map_err(|error| {
-            CliError::new(
-                ErrorKind::Kubeconfig,
-                format!("cannot read kubeconfig {}: {error}", path.display()),
-            )
-        })?),
-        None => match Kubeconfig::read() {
-            Ok(config) => Some(config),
-            // No kubeconfig anywhere: fine inside a pod, unless a context was asked for.
-            Err(_) if context.is_none() && in_cluster() => None,
-            Err(error) => {
-                return Err(CliError::new(
-                    ErrorKind::Kubeconfig,
-                    format!("no usable kubeconfig (KUBECONFIG or ~/.kube/config): {error}"),
-                )
-                .hint("pass --kubeconfig PATH, set KUBECONFIG, or reach Dkron directly with --base-url"));
-            }
-        },
-    };
+    let loaded = load_kubeconfig(kubeconfig)?;
+    if loaded.is_none() && (context.is_some() || !in_cluster()) {
+        return Err(CliError::new(
+            ErrorKind::Kubeconfig,
+            "no kubeconfig found (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster",
+        )
+        .hint("pass --kubeconfig PATH, set KUBECONFIG, or reach Dkron directly with --base-url"));
+    }
     let (config, context_name) = match loaded {
         Some(kubeconfig) => {
             let chosen = context
@@ -99,6 +87,39 @@ pub async fn client(
             server: server.trim_end_matches('/').to_string(),
         },
     ))
+}
+
+/// The kubeconfig: `--kubeconfig` (must exist), else the files of `KUBECONFIG` that exist, merged
+/// in order (kubectl skips missing ones), else `~/.kube/config` if it exists; `None` if none does.
+fn load_kubeconfig(explicit: Option<&PathBuf>) -> Result<Option<Kubeconfig>, CliError> {
+    let unreadable = |path: &std::path::Path, error: kube::config::KubeconfigError| {
+        CliError::new(
+            ErrorKind::Kubeconfig,
+            format!("cannot read kubeconfig {}: {error}", path.display()),
+        )
+    };
+    if let Some(path) = explicit {
+        return Kubeconfig::read_from(path)
+            .map(Some)
+            .map_err(|error| unreadable(path, error));
+    }
+    let candidates: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => std::env::var_os("HOME")
+            .map(|home| vec![PathBuf::from(home).join(".kube").join("config")])
+            .unwrap_or_default(),
+    };
+    let mut merged: Option<Kubeconfig> = None;
+    for path in candidates.iter().filter(|path| path.is_file()) {
+        let config = Kubeconfig::read_from(path).map_err(|error| unreadable(path, error))?;
+        merged = Some(match merged {
+            None => config,
+            Some(earlier) => earlier
+                .merge(config)
+                .map_err(|error| unreadable(path, error))?,
+        });
+    }
+    Ok(merged)
 }
 
 fn in_cluster() -> bool {

@@ -144,6 +144,25 @@ pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
             forwarder: None,
         });
     }
+    // kube sets no read timeout (an idle port-forward must live), so bound the apiserver work of
+    // opening a tunnel here: a stalled apiserver is an error, not a hang.
+    let deadline = settings.timeout;
+    let opened = tokio::time::timeout(deadline, open_tunnel(settings)).await;
+    match opened {
+        Ok(access) => access,
+        Err(_) => Err(CliError::new(
+            ErrorKind::KubeUnreachable,
+            format!(
+                "the Kubernetes apiserver did not answer within {}s while opening the tunnel",
+                deadline.as_secs()
+            ),
+        )
+        .hint("check the cluster's health and the network path, or raise --timeout")
+        .into()),
+    }
+}
+
+async fn open_tunnel(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
     let (client, cluster) =
         kubernetes::client(settings.kubeconfig.as_ref(), settings.context.as_deref()).await?;
     let resolver = Arc::new(Resolver {
@@ -155,7 +174,7 @@ pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
     });
     let (backend, leader_probe, resolution) = resolver.pick().await?;
     let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, settings.local_port));
-    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), bind)
+    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), bind, settings.timeout)
         .await
         .map_err(|error| {
             CliError::new(

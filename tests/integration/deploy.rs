@@ -104,8 +104,9 @@ fn rendered_agent_args(replicas: &str) -> Vec<String> {
 mod live {
     use super::*;
 
-    /// One node of the rendered command line, adapted to loopback: addresses, ports and paths
-    /// change, every other argument is passed exactly as the StatefulSet has it.
+    /// One node of the rendered command line with the pod's values filled in: `$(POD_IP)` is
+    /// 127.0.0.1, `$(POD_NAME)` is `dkron-<i>`, ports are free ones and the data dir a temp one;
+    /// every argument keeps its rendered form (`--bind-addr=$(POD_IP):…`, `--http-addr=:…`).
     struct Node {
         child: Child,
         http: SocketAddr,
@@ -130,37 +131,54 @@ mod live {
     }
 
     fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+        use std::os::unix::fs::PermissionsExt;
         let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        // Like a volume under `fsGroup`: owned by root, group-writable by the pod's group.
         let data_dir = data.join(format!("node-{index}"));
         std::fs::create_dir_all(&data_dir).unwrap();
-        std::os::unix::fs::chown(&data_dir, Some(NON_ROOT), Some(NON_ROOT)).unwrap();
-        let mut adapted = Vec::new();
-        for arg in args {
-            let (flag, _) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
-            match flag {
-                "--data-dir" => adapted.push(format!("--data-dir={}", data_dir.display())),
-                "--node-name" => adapted.push(format!("--node-name=dkron-{index}")),
-                "--bind-addr" => adapted.push(format!("--bind-addr=127.0.0.1:{}", serf[index])),
-                "--advertise-addr" => {
-                    adapted.push(format!("--advertise-addr=127.0.0.1:{}", serf[index]));
+        std::os::unix::fs::chown(&data_dir, Some(0), Some(NON_ROOT)).unwrap();
+        std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o2775)).unwrap();
+        // The pod's writable /tmp (an emptyDir): Dkron's executor plugins put their sockets there.
+        let tmp = data.join(format!("tmp-{index}"));
+        std::fs::create_dir_all(&tmp).unwrap();
+        std::os::unix::fs::chown(&tmp, Some(NON_ROOT), Some(NON_ROOT)).unwrap();
+        let rpc = free_port();
+        let adapted: Vec<String> = args
+            .iter()
+            .map(|arg| {
+                let arg = arg
+                    .replace("$(POD_IP)", "127.0.0.1")
+                    .replace("$(POD_NAME)", &format!("dkron-{index}"));
+                let (flag, value) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+                match flag {
+                    "--data-dir" => format!("--data-dir={}", data_dir.display()),
+                    "--bind-addr" | "--advertise-addr" => {
+                        let host = value.rsplit_once(':').unwrap().0;
+                        format!("{flag}={host}:{}", serf[index])
+                    }
+                    "--http-addr" => {
+                        format!(
+                            "--http-addr={}",
+                            value.replace(":8080", &format!(":{}", http.port()))
+                        )
+                    }
+                    "--rpc-port" => format!("--rpc-port={rpc}"),
+                    // Each peer's DNS name becomes its loopback serf address (self included, as
+                    // in the pod).
+                    "--retry-join" => {
+                        let ordinal: usize = value
+                            .trim_start_matches("dkron-")
+                            .split('.')
+                            .next()
+                            .unwrap()
+                            .parse()
+                            .unwrap();
+                        format!("--retry-join=127.0.0.1:{}", serf[ordinal])
+                    }
+                    _ => arg.clone(),
                 }
-                "--http-addr" => adapted.push(format!("--http-addr={http}")),
-                "--rpc-port" => adapted.push(format!("--rpc-port={}", free_port())),
-                // Each DNS peer name becomes the matching loopback serf address (self included,
-                // as in the pod).
-                "--retry-join" => {
-                    let ordinal: usize = arg
-                        .trim_start_matches("--retry-join=dkron-")
-                        .split('.')
-                        .next()
-                        .unwrap()
-                        .parse()
-                        .unwrap();
-                    adapted.push(format!("--retry-join=127.0.0.1:{}", serf[ordinal]));
-                }
-                _ => adapted.push(arg.clone()),
-            }
-        }
+            })
+            .collect();
         let child = Command::new("setpriv")
             .args([
                 &format!("--reuid={NON_ROOT}"),
@@ -169,8 +187,8 @@ mod live {
             ])
             .arg(binary)
             .args(&adapted)
-            .env("HOME", data)
-            .env("TMPDIR", data)
+            .env("HOME", &tmp)
+            .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -191,9 +209,27 @@ mod live {
     }
 
     fn dir_for_non_root() -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::chown(dir.path(), Some(NON_ROOT), Some(NON_ROOT)).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         dir
+    }
+
+    /// The leader names itself in `/v1/leader` (a bind address Dkron cannot match against its
+    /// advertised one makes the leader answer 500 `null`), and `status` calls the cluster healthy.
+    fn assert_leader_known(node: &Node) {
+        let (status, leader) = get(node.http, "/v1/leader").unwrap();
+        assert_eq!(status, 200, "/v1/leader on the leader: {leader}");
+        assert!(
+            leader["Name"]
+                .as_str()
+                .is_some_and(|name| name.starts_with("dkron-")),
+            "{leader}"
+        );
+        let base = format!("http://{}", node.http);
+        let (code, envelope) = run_json(&mut cron(&["status", "--base-url", &base]));
+        assert_eq!(code, 0, "{envelope:#}");
+        assert_eq!(envelope["result"]["healthy"], true);
     }
 
     #[test]
@@ -205,10 +241,17 @@ mod live {
         wait_for("the single node to lead", Duration::from_secs(60), || {
             get(node.http, "/v1/isleader").filter(|(status, _)| *status == 200)
         });
-        let owner = std::fs::read_dir(dir.path().join("node-0"))
+        assert_leader_known(&node);
+        use std::os::unix::fs::MetadataExt;
+        let written: Vec<u32> = std::fs::read_dir(dir.path().join("node-0"))
             .unwrap()
-            .count();
-        assert!(owner > 0, "the non-root user wrote its data directory");
+            .map(|entry| entry.unwrap().metadata().unwrap().uid())
+            .collect();
+        assert!(!written.is_empty(), "Dkron wrote its data directory");
+        assert!(
+            written.iter().all(|uid| *uid == NON_ROOT),
+            "as the non-root user: {written:?}"
+        );
     }
 
     #[test]
@@ -231,6 +274,7 @@ mod live {
                 .collect();
             (leaders.len() == 1).then_some(leaders)
         });
+        assert_leader_known(&nodes[leaders[0]]);
         let (_, members) = get(nodes[leaders[0]].http, "/v1/members").unwrap();
         let alive = members
             .as_array()

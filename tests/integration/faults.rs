@@ -88,3 +88,90 @@ fn status_without_a_leader_prints_the_report_and_exits_1() {
     assert_eq!(envelope["result"]["leader"], serde_json::Value::Null);
     assert_eq!(envelope["result"]["node"], "dkron-0");
 }
+
+/// The Kubernetes side's failures, from the fake apiserver (no Dkron involved): each has its code.
+mod kubernetes {
+    use std::time::{Duration, Instant};
+
+    use joelclaw_fake_kube::{Options, dkron_world};
+
+    use crate::support::{FakeCluster, cron, free_port, run_json};
+
+    fn refused() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], free_port()))
+    }
+
+    fn with_kubeconfig(kubeconfig: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(&path, kubeconfig).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_a_tls_error() {
+        let cluster = FakeCluster::start(dkron_world("joelclaw", &[refused()]), Options::default());
+        let other = FakeCluster::start(dkron_world("joelclaw", &[refused()]), Options::default());
+        // The first fake's CA, pointed at the second fake's server (signed by another CA).
+        let kubeconfig = std::fs::read_to_string(&cluster.kubeconfig)
+            .unwrap()
+            .replace(&cluster.fake.url, &other.fake.url);
+        let (_dir, path) = with_kubeconfig(&kubeconfig);
+        let (code, envelope) = run_json(cron(&["list"]).env("KUBECONFIG", &path));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_TLS");
+    }
+
+    #[test]
+    fn an_unreachable_apiserver_and_a_rejected_token_have_their_codes() {
+        let cluster = FakeCluster::start(dkron_world("joelclaw", &[refused()]), Options::default());
+        let kubeconfig = std::fs::read_to_string(&cluster.kubeconfig).unwrap();
+        let (_dir, path) = with_kubeconfig(&kubeconfig.replace(
+            &cluster.fake.url,
+            &format!("https://127.0.0.1:{}", free_port()),
+        ));
+        let (code, envelope) = run_json(cron(&["list"]).env("KUBECONFIG", &path));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_UNREACHABLE");
+
+        let (_dir, path) = with_kubeconfig(&kubeconfig.replace("test-token", "stolen-token"));
+        let (code, envelope) = run_json(cron(&["list"]).env("KUBECONFIG", &path));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_UNAUTHORIZED");
+    }
+
+    #[test]
+    fn a_stalled_apiserver_is_an_error_within_the_timeout() {
+        let options = Options {
+            latency: Duration::from_secs(60),
+            ..Options::default()
+        };
+        let cluster = FakeCluster::start(dkron_world("joelclaw", &[refused()]), options);
+        let started = Instant::now();
+        let (code, envelope) = run_json(&mut cluster.cron(&["list", "--timeout", "2"]));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_UNREACHABLE");
+        assert!(
+            envelope["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("within 2s")
+        );
+        // Not a timing assertion on the CLI's speed: only that it did not wait for the fake's 60 s.
+        assert!(started.elapsed() < Duration::from_secs(50));
+    }
+
+    #[test]
+    fn missing_files_in_a_kubeconfig_list_are_skipped_like_kubectl_does() {
+        let cluster = FakeCluster::start(dkron_world("joelclaw", &[refused()]), Options::default());
+        let list = std::env::join_paths([
+            std::path::PathBuf::from("/nonexistent/kubeconfig"),
+            cluster.kubeconfig.clone(),
+        ])
+        .unwrap();
+        let (code, envelope) = run_json(cron(&["list"]).env("KUBECONFIG", &list));
+        // The kubeconfig was found and used: the failure is the (refused) backend behind the pod.
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_TUNNEL_FAILED");
+    }
+}

@@ -7,8 +7,12 @@
 //! One binary, so the crate and its dependencies link once.
 
 mod deploy;
+mod export;
 mod faults;
 mod live;
+mod next;
 mod offline;
+mod operate;
 mod support;
 mod tunnel;
+mod validate;

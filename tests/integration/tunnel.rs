@@ -509,47 +509,82 @@ fn nothing_is_left_listening_or_running_after_exit_or_ctrl_c() {
     let port = listed["result"]["tunnel"]["localPort"].as_u64().unwrap() as u16;
     assert!(!listening(port), "port {port} still listening after exit");
 
-    // Ctrl-C: `dashboard` holds the tunnel until SIGINT, with no child process.
-    let port = free_port();
-    let mut dashboard = cluster
-        .cron(&["dashboard", "--local-port", &port.to_string()])
+    // Ctrl-C and SIGTERM: `dashboard` holds the tunnel until either, with no child process, and
+    // leaves nothing listening.
+    for signal in ["-INT", "-TERM"] {
+        let port = free_port();
+        let mut dashboard = cluster
+            .cron(&["dashboard", "--local-port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for("the dashboard tunnel", Duration::from_secs(20), || {
+            listening(port).then_some(())
+        });
+        let ui = reqwest::blocking::get(format!("http://127.0.0.1:{port}/ui/")).unwrap();
+        assert_eq!(ui.status(), 200);
+        assert!(
+            children_of(dashboard.id()).is_empty(),
+            "the CLI spawned a process"
+        );
+        let status = Command::new("kill")
+            .args([signal, &dashboard.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let exit = loop {
+            if let Some(exit) = dashboard.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "dashboard did not exit on {signal}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(exit.code(), Some(0), "{signal}");
+        assert!(
+            !listening(port),
+            "port {port} still listening after {signal}"
+        );
+        let mut stdout = String::new();
+        std::io::Read::read_to_string(dashboard.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+        assert!(
+            stdout.contains(&format!("http://127.0.0.1:{port}/ui/")),
+            "{stdout}"
+        );
+    }
+
+    // A signal in the middle of an ordinary command ends it (exit 1, "interrupted") without a
+    // trace: the fake apiserver stalls the tunnel so the command is still running when it lands.
+    let slow = FakeCluster::start(
+        dkron_world(NAMESPACE, &[stack.dkron_addr()]),
+        Options {
+            latency: Duration::from_secs(30),
+            ..Options::default()
+        },
+    );
+    let mut list = slow
+        .cron(&["list", "--timeout", "60"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for("the dashboard tunnel", Duration::from_secs(20), || {
-        listening(port).then_some(())
-    });
-    let ui = reqwest::blocking::get(format!("http://127.0.0.1:{port}/ui/")).unwrap();
-    assert_eq!(ui.status(), 200);
+    // The fake answers nothing for 30 s; a second is ample for the CLI to be waiting on it.
+    std::thread::sleep(Duration::from_secs(1));
     assert!(
-        children_of(dashboard.id()).is_empty(),
-        "the CLI spawned a process"
+        list.try_wait().unwrap().is_none(),
+        "the command is still running"
     );
-    let status = Command::new("kill")
-        .args(["-INT", &dashboard.id().to_string()])
+    Command::new("kill")
+        .args(["-TERM", &list.id().to_string()])
         .status()
         .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let exit = loop {
-        if let Some(exit) = dashboard.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "dashboard did not exit on SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(exit.code(), Some(0));
-    assert!(!listening(port), "port {port} still listening after Ctrl-C");
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(dashboard.stdout.as_mut().unwrap(), &mut stdout).unwrap();
-    assert!(
-        stdout.contains(&format!("http://127.0.0.1:{port}/ui/")),
-        "{stdout}"
-    );
+    let output = list.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 }
 
 /// Opt-in: a real cluster from the ambient KUBECONFIG (`cargo test -- --ignored real_cluster`),

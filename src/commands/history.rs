@@ -1,0 +1,155 @@
+//! `history <name>`: a job's executions, newest first, with the Restate invocation each produced.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Context;
+use crate::error::{CliError, ErrorKind};
+use crate::output::{Report, Styles, now, table, when};
+use crate::tunnel::AccessInfo;
+
+/// Show a job's executions, newest first (Dkron keeps the last 100).
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// How many executions to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+
+    /// Include each execution's full output (the target's response body, after any error text).
+    #[arg(long)]
+    pub output: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionRow {
+    pub id: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub duration_ms: Option<i64>,
+    pub node: String,
+    pub attempt: u32,
+    /// `succeeded`, `failed` or `running`.
+    pub state: &'static str,
+    pub invocation_id: Option<String>,
+    pub output: Option<String>,
+    pub output_truncated: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryResult {
+    #[serde(flatten)]
+    pub access: AccessInfo,
+    pub name: String,
+    pub executions: Vec<ExecutionRow>,
+}
+
+pub async fn run(context: &Context, args: HistoryArgs) -> anyhow::Result<Report> {
+    let HistoryArgs {
+        name,
+        limit,
+        output,
+    } = args;
+    let access = context.dkron().await?;
+    if access.client.get_job(&name).await?.is_none() {
+        return Err(CliError::new(
+            ErrorKind::JobNotFound,
+            format!("Dkron has no job named `{name}`"),
+        )
+        .hint("`joelclaw restate cron list --all` shows every job")
+        .into());
+    }
+    let mut executions = access.client.executions(&name).await?;
+    // Newest first by start; Dkron's own order is by id, which is the start in nanoseconds.
+    executions.sort_by_key(|execution| std::cmp::Reverse(execution.started_at));
+    let rows: Vec<ExecutionRow> = executions
+        .iter()
+        .take(limit)
+        .map(|execution| {
+            let started_at = execution.started_at.map(|time| time.with_timezone(&Utc));
+            let finished_at = execution.finished_at.map(|time| time.with_timezone(&Utc));
+            ExecutionRow {
+                id: execution.id.clone(),
+                started_at,
+                finished_at,
+                duration_ms: started_at
+                    .zip(finished_at)
+                    .map(|(start, end)| (end - start).num_milliseconds()),
+                node: execution.node_name.clone(),
+                attempt: execution.attempt,
+                state: if execution.running() {
+                    "running"
+                } else if execution.success {
+                    "succeeded"
+                } else {
+                    "failed"
+                },
+                invocation_id: execution.invocation_id(),
+                output: output.then(|| execution.output.clone()),
+                output_truncated: execution.output_truncated,
+            }
+        })
+        .collect();
+    let result = HistoryResult {
+        access: access.info.clone(),
+        name: name.clone(),
+        executions: rows,
+    };
+    let human = render_human(&result, context.printer.styles());
+    Ok(Report::new(&result, human).next(
+        format!("joelclaw restate cron run {name}"),
+        "trigger it now",
+    ))
+}
+
+fn render_human(result: &HistoryResult, styles: Styles) -> String {
+    if result.executions.is_empty() {
+        return format!("`{}` has no executions yet.\n", result.name);
+    }
+    let now = now();
+    let mut rows = table(&[
+        "started",
+        "duration",
+        "node",
+        "attempt",
+        "result",
+        "restate invocation",
+    ]);
+    for row in &result.executions {
+        rows.add_row(vec![
+            when(row.started_at, now),
+            match row.duration_ms {
+                Some(ms) if ms < 10_000 => format!("{ms} ms"),
+                Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
+                None => "-".to_string(),
+            },
+            row.node.clone(),
+            row.attempt.to_string(),
+            match row.state {
+                "succeeded" => styles.good("ok"),
+                "running" => styles.warn("running"),
+                _ => styles.bad("failed"),
+            },
+            row.invocation_id.clone().unwrap_or_else(|| "-".to_string()),
+        ]);
+    }
+    let mut text = format!("{rows}\n");
+    for row in result.executions.iter().filter(|row| row.output.is_some()) {
+        text.push_str(&format!(
+            "\n{} {}{}\n{}\n",
+            styles.bold("output of"),
+            row.id,
+            if row.output_truncated {
+                " (truncated by Dkron)"
+            } else {
+                ""
+            },
+            row.output.as_deref().unwrap_or_default().trim_end()
+        ));
+    }
+    text
+}

@@ -1,0 +1,156 @@
+//! `pause <name>` and `resume <name>`: set a job's `disabled` flag explicitly.
+//!
+//! Both write the whole job back with `disabled` set (never Dkron's `/toggle`, which flips the
+//! flag, so a retried request would undo itself) and keep every other field. A pause records who
+//! paused, when and why in the job's metadata (`paused-by`, `paused-at`, `paused-reason`), which
+//! `list` shows and `sync-tier1` respects; `resume` removes them.
+
+use serde::Serialize;
+
+use super::Context;
+use crate::dkron::{Job, PAUSED_AT, PAUSED_BY, PAUSED_REASON};
+use crate::error::{CliError, ErrorKind};
+use crate::output::Report;
+use crate::tunnel::AccessInfo;
+
+/// Pause a job (disable it) and record who paused it and why.
+#[derive(Debug, clap::Args)]
+pub struct PauseArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Why it is paused (shown by `list`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Who paused it (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+
+    /// Also pause a job this tool does not own.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Resume a paused job (enable it) and clear its pause record.
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Also resume a job this tool does not own.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PauseResult {
+    #[serde(flatten)]
+    pub access: AccessInfo,
+    pub name: String,
+    pub disabled: bool,
+    /// False when the job already was in the asked state (nothing was written).
+    pub changed: bool,
+    pub paused_by: Option<String>,
+    pub paused_at: Option<String>,
+    pub paused_reason: Option<String>,
+}
+
+pub async fn pause(context: &Context, args: PauseArgs) -> anyhow::Result<Report> {
+    let PauseArgs {
+        name,
+        reason,
+        by,
+        force,
+    } = args;
+    let by = by
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_string());
+    let at = crate::output::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    set(context, &name, force, move |job| {
+        job.disabled = true;
+        job.metadata.insert(PAUSED_BY.to_string(), by);
+        job.metadata.insert(PAUSED_AT.to_string(), at);
+        match reason {
+            Some(reason) => job.metadata.insert(PAUSED_REASON.to_string(), reason),
+            None => job.metadata.remove(PAUSED_REASON),
+        };
+    })
+    .await
+}
+
+pub async fn resume(context: &Context, args: ResumeArgs) -> anyhow::Result<Report> {
+    let ResumeArgs { name, force } = args;
+    set(context, &name, force, |job| {
+        job.disabled = false;
+        for key in [PAUSED_BY, PAUSED_AT, PAUSED_REASON] {
+            job.metadata.remove(key);
+        }
+    })
+    .await
+}
+
+/// Reads the job, applies `change`, writes the whole job back if it changed, and reads it again.
+async fn set(
+    context: &Context,
+    name: &str,
+    force: bool,
+    change: impl FnOnce(&mut Job),
+) -> anyhow::Result<Report> {
+    let access = context.dkron().await?;
+    let client = &access.client;
+    let Some(job) = client.get_job(name).await? else {
+        return Err(CliError::new(
+            ErrorKind::JobNotFound,
+            format!("Dkron has no job named `{name}`"),
+        )
+        .hint("`joelclaw restate cron list --all` shows every job")
+        .into());
+    };
+    if !job.is_managed() && !force {
+        return Err(CliError::new(
+            ErrorKind::NotOwned,
+            format!("`{name}` is not managed by joelclaw"),
+        )
+        .hint("pass --force to change it anyway")
+        .into());
+    }
+    let mut wanted = job.clone();
+    change(&mut wanted);
+    let changed = wanted != job;
+    if changed {
+        client.upsert_job(&wanted).await?;
+        let stored = client.get_job(name).await?;
+        if stored.as_ref().map(|stored| stored.disabled) != Some(wanted.disabled) {
+            return Err(CliError::new(
+                ErrorKind::DkronError,
+                format!("read-back of `{name}` does not show the new state"),
+            )
+            .into());
+        }
+    }
+    let styles = context.printer.styles();
+    let human = match (wanted.disabled, changed) {
+        (true, true) => format!(
+            "{} `{name}`: Dkron will not fire it until it is resumed.",
+            styles.warn("Paused")
+        ),
+        (true, false) => format!("`{name}` was already paused; nothing changed."),
+        (false, true) => format!(
+            "{} `{name}`: it fires on its schedule again.",
+            styles.good("Resumed")
+        ),
+        (false, false) => format!("`{name}` was not paused; nothing changed."),
+    };
+    let result = PauseResult {
+        access: access.info.clone(),
+        name: name.to_string(),
+        disabled: wanted.disabled,
+        changed,
+        paused_by: wanted.metadata.get(PAUSED_BY).cloned(),
+        paused_at: wanted.metadata.get(PAUSED_AT).cloned(),
+        paused_reason: wanted.metadata.get(PAUSED_REASON).cloned(),
+    };
+    Ok(Report::new(&result, human).next("joelclaw restate cron list", "see every job's state"))
+}

@@ -1,0 +1,542 @@
+//! `next`: fire times computed as Dkron's scheduler computes them, from a manifest (offline) and
+//! for live jobs, checked against the `next` the real Dkron stores.
+
+use crate::support::{cron, manifest, run_json, snapshot};
+
+/// A manifest whose schedules cover the cases `next` must get right: plain UTC, the days New York
+/// and Berlin change their clocks, a descriptor, a midnight that does not exist, and the
+/// schedules without calendar times.
+const SCHEDULES: &str = r#"[defaults]
+set = "next-demo"
+restate_url = "http://restate:8080"
+headers = { authorization = "Bearer ${env:NEXT_TEST_TOKEN_NOT_SET}" }
+
+[[jobs]]
+name = "hourly-utc"
+schedule = "7 * * * *"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "ny-spring-forward"
+schedule = "0 30 2 14 3 *"
+timezone = "America/New_York"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "ny-fall-back"
+schedule = "0 30 1 7 11 *"
+timezone = "America/New_York"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "berlin-nightly"
+schedule = "0 30 2 * * *"
+timezone = "Europe/Berlin"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "berlin-fall-back"
+schedule = "0 30 2 31 10 *"
+timezone = "Europe/Berlin"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "tokyo-daily"
+schedule = "@daily"
+timezone = "Asia/Tokyo"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "havana-midnight"
+schedule = "0 0 0 * * *"
+timezone = "America/Havana"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "every-90m"
+schedule = "@every 90m"
+service = "dagOrchestrator"
+handler = "run"
+
+[[jobs]]
+name = "new-year"
+schedule = "@at 2028-01-01T00:00:00Z"
+service = "dagOrchestrator"
+handler = "run"
+enabled = false
+
+[[jobs]]
+name = "by-hand"
+schedule = "@manually"
+service = "dagOrchestrator"
+handler = "run"
+"#;
+
+/// Offline: no Dkron URL and no kubeconfig, so any attempt to reach Dkron would fail the run.
+#[test]
+fn fire_times_of_a_manifest_are_computed_offline_in_the_job_zone_and_the_local_one() {
+    let file = manifest(SCHEDULES);
+    snapshot!(
+        cron(&[
+            "next",
+            "--file",
+            file.arg(),
+            "--count",
+            "3",
+            "--from",
+            "2027-03-12T00:00:00Z",
+        ])
+        .env("TZ", "Asia/Kolkata")
+    );
+}
+
+#[test]
+fn fire_times_in_json_are_the_agent_contract() {
+    let file = manifest(SCHEDULES);
+    let mut command = cron(&[
+        "next",
+        "--file",
+        file.arg(),
+        "--count",
+        "2",
+        "--from",
+        "2027-10-30T12:00:00Z",
+        "--json",
+    ]);
+    command.env("TZ", "America/Los_Angeles");
+    snapshot!(command);
+}
+
+#[test]
+fn one_job_of_a_manifest_and_input_errors() {
+    let file = manifest(SCHEDULES);
+    let (code, envelope) = run_json(
+        cron(&[
+            "next",
+            "berlin-fall-back",
+            "--file",
+            file.arg(),
+            "--count",
+            "3",
+            "--from",
+            "2026-11-22T12:00:00Z",
+        ])
+        .env("TZ", "UTC"),
+    );
+    assert_eq!(code, 0, "{envelope:#}");
+    let jobs = envelope["result"]["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1);
+    let fires: Vec<&str> = jobs[0]["fires"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|fire| fire["at"].as_str().unwrap())
+        .collect();
+    // 02:30 happens twice in Berlin on 2027-10-31 (CEST, then CET): Dkron fires at both.
+    assert_eq!(
+        fires,
+        [
+            "2027-10-31T00:30:00Z",
+            "2027-10-31T01:30:00Z",
+            "2028-10-31T01:30:00Z"
+        ]
+    );
+    assert_eq!(jobs[0]["fires"][0]["dst"], "first-of-repeated-hour");
+    assert_eq!(jobs[0]["fires"][1]["dst"], "second-of-repeated-hour");
+    assert_eq!(jobs[0]["dkron"], serde_json::Value::Null);
+
+    let (code, envelope) = run_json(&mut cron(&["next", "nosuch", "--file", file.arg()]));
+    assert_eq!(code, 1, "{envelope:#}");
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_JOB_NOT_FOUND");
+
+    for bad in [
+        ["--from", "2027-03-12 00:00:00"],
+        ["--count", "0"],
+        ["--server-timezone", "Mars/Olympus"],
+    ] {
+        let mut args = vec!["next", "--file", file.arg()];
+        args.extend(bad);
+        let (code, envelope) = run_json(&mut cron(&args));
+        assert_eq!(code, 2, "{bad:?}: {envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_USAGE", "{bad:?}");
+    }
+
+    let broken = manifest(
+        "[[jobs]]\nname = \"x\"\nschedule = \"0 0 0 * * 7\"\nservice = \"s\"\nhandler = \"h\"\n",
+    );
+    let (code, envelope) = run_json(&mut cron(&["next", "--file", broken.arg()]));
+    assert_eq!(code, 2, "{envelope:#}");
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_INVALID_MANIFEST");
+}
+
+mod live {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use serde_json::{Value, json};
+
+    use crate::support::{Stack, run, run_json, stack};
+
+    /// One schedule × zone, and what robfig/cron gives on the clock change it is aimed at (checked
+    /// only while that change is still ahead: from `FACTS_FROM` until `facts_until`).
+    struct Case {
+        name: &'static str,
+        schedule: &'static str,
+        timezone: &'static str,
+        facts_until: &'static str,
+        first_fires: &'static [&'static str],
+    }
+
+    /// The facts below were written on 2026-11-22 for the clock changes of the following year.
+    const FACTS_FROM: &str = "2026-11-08T00:00:00Z";
+
+    const CASES: &[Case] = &[
+        // 2027-03-14 02:30 does not exist in New York: the next 02:30 on a 14 March is in 2028.
+        Case {
+            name: "ny-spring-forward",
+            schedule: "0 30 2 14 3 *",
+            timezone: "America/New_York",
+            facts_until: "2027-03-14T00:00:00Z",
+            first_fires: &["2028-03-14T06:30:00Z"],
+        },
+        // 2027-11-07 01:30 happens twice in New York (EDT, then EST).
+        Case {
+            name: "ny-fall-back",
+            schedule: "0 30 1 7 11 *",
+            timezone: "America/New_York",
+            facts_until: "2027-11-07T00:00:00Z",
+            first_fires: &["2027-11-07T05:30:00Z", "2027-11-07T06:30:00Z"],
+        },
+        Case {
+            name: "berlin-spring-forward",
+            schedule: "0 30 2 28 3 *",
+            timezone: "Europe/Berlin",
+            facts_until: "2027-03-28T00:00:00Z",
+            first_fires: &["2028-03-28T00:30:00Z"],
+        },
+        Case {
+            name: "berlin-fall-back",
+            schedule: "0 30 2 31 10 *",
+            timezone: "Europe/Berlin",
+            facts_until: "2027-10-31T00:00:00Z",
+            first_fires: &["2027-10-31T00:30:00Z", "2027-10-31T01:30:00Z"],
+        },
+        Case {
+            name: "sydney-spring-forward",
+            schedule: "0 30 2 3 10 *",
+            timezone: "Australia/Sydney",
+            facts_until: "2027-10-02T00:00:00Z",
+            first_fires: &["2028-10-02T15:30:00Z"],
+        },
+        Case {
+            name: "sydney-fall-back",
+            schedule: "0 30 2 4 4 *",
+            timezone: "Australia/Sydney",
+            facts_until: "2027-04-03T00:00:00Z",
+            first_fires: &["2027-04-03T15:30:00Z", "2027-04-03T16:30:00Z"],
+        },
+        // Havana's clocks jump from midnight to 01:00: robfig does not fire at midnight that day.
+        Case {
+            name: "havana-midnight-gap",
+            schedule: "0 0 0 14 3 *",
+            timezone: "America/Havana",
+            facts_until: "2027-03-13T00:00:00Z",
+            first_fires: &["2028-03-14T04:00:00Z"],
+        },
+        // Lord Howe moves its clocks by half an hour.
+        Case {
+            name: "lord-howe-half-hour-gap",
+            schedule: "0 15 2 3 10 *",
+            timezone: "Australia/Lord_Howe",
+            facts_until: "2027-10-02T00:00:00Z",
+            first_fires: &["2028-10-02T15:15:00Z"],
+        },
+        Case {
+            name: "ny-daily",
+            schedule: "0 0 7 * * *",
+            timezone: "America/New_York",
+            facts_until: "",
+            first_fires: &[],
+        },
+        Case {
+            name: "tokyo-daily",
+            schedule: "0 0 7 * * *",
+            timezone: "Asia/Tokyo",
+            facts_until: "",
+            first_fires: &[],
+        },
+        Case {
+            name: "kolkata-daily",
+            schedule: "0 0 12 * * *",
+            timezone: "Asia/Kolkata",
+            facts_until: "",
+            first_fires: &[],
+        },
+        Case {
+            name: "st-johns-daily",
+            schedule: "0 0 9 * * *",
+            timezone: "America/St_Johns",
+            facts_until: "",
+            first_fires: &[],
+        },
+        Case {
+            name: "utc-daily",
+            schedule: "0 15 10 * * *",
+            timezone: "UTC",
+            facts_until: "",
+            first_fires: &[],
+        },
+        // A descriptor: Dkron ignores the timezone and uses its server's (UTC).
+        Case {
+            name: "descriptor-ignores-zone",
+            schedule: "@daily",
+            timezone: "America/New_York",
+            facts_until: "",
+            first_fires: &[],
+        },
+        Case {
+            name: "no-timezone",
+            schedule: "0 0 7 * * *",
+            timezone: "",
+            facts_until: "",
+            first_fires: &[],
+        },
+        // The workaround: the zone in the schedule, which Dkron's stored `next` does honour.
+        Case {
+            name: "prefix-berlin-fall-back",
+            schedule: "CRON_TZ=Europe/Berlin 0 30 2 31 10 *",
+            timezone: "",
+            facts_until: "2027-10-31T00:00:00Z",
+            first_fires: &["2027-10-31T00:30:00Z", "2027-10-31T01:30:00Z"],
+        },
+    ];
+
+    fn http_job(name: &str, schedule: &str, timezone: &str, managed: bool) -> Value {
+        let mut job = json!({
+            "name": name,
+            "schedule": schedule,
+            "timezone": timezone,
+            "disabled": false,
+            "retries": 0,
+            "executor": "http",
+            "executor_config": {
+                "method": "POST",
+                "url": "http://127.0.0.1:9/",
+                "timeout": "2",
+                "expectCode": "202",
+            },
+        });
+        if managed {
+            job["metadata"] = json!({"managed-by": "joelclaw", "set": "next-test"});
+        }
+        job
+    }
+
+    /// Triggers a run (it fails harmlessly: nothing listens on port 9). Dkron's run handler
+    /// copies its scheduler's next fire into the stored job (docs/dkron-observed.md §5).
+    fn trigger(stack: &Stack, name: &str) {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap()
+            .post(format!("{}/v1/jobs/{name}/run", stack.dkron_url))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "run {name}");
+    }
+
+    fn stored_next(stack: &Stack, name: &str) -> Option<String> {
+        let job = stack.job(name).unwrap();
+        job["next"]
+            .as_str()
+            .filter(|next| !next.starts_with("0001-"))
+            .map(|next| {
+                DateTime::parse_from_rfc3339(next)
+                    .unwrap()
+                    .with_timezone(&Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            })
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    /// For every case: Dkron's scheduler's own fire time (read from a twin job that names the zone
+    /// in its schedule, whose stored `next` Dkron computes with the zone) must equal ours; where the
+    /// job's stored `next` differs from it, the CLI must flag the mismatch and say why.
+    #[test]
+    fn next_agrees_with_dkron_s_scheduler_across_zones_and_clock_changes() {
+        let stack = stack();
+        let now = Utc::now();
+        let mut disagreements = Vec::new();
+        for case in CASES {
+            stack.put_job(http_job(case.name, case.schedule, case.timezone, true));
+            // Without a prefix added by the scheduler, the stored `next` is the scheduler's own.
+            let prefixed = !case.timezone.is_empty()
+                && !["@", "TZ=", "CRON_TZ="]
+                    .iter()
+                    .any(|prefix| case.schedule.starts_with(prefix));
+            let twin = format!("{}-twin", case.name);
+            if prefixed {
+                let schedule = format!("CRON_TZ={} {}", case.timezone, case.schedule);
+                stack.put_job(http_job(&twin, &schedule, "", false));
+            }
+            trigger(&stack, case.name);
+            let dkron = stored_next(&stack, case.name);
+            let scheduler = if prefixed {
+                stored_next(&stack, &twin)
+            } else {
+                dkron.clone()
+            };
+
+            let (code, envelope) = run_json(
+                stack
+                    .cron(&["next", case.name, "--count", "3"])
+                    .env_remove("JOELCLAW_NOW")
+                    .env("TZ", "UTC"),
+            );
+            assert_eq!(code, 0, "{}: {envelope:#}", case.name);
+            let job = &envelope["result"]["jobs"][0];
+            let check = &job["dkron"];
+            assert_eq!(
+                check["next"].as_str().map(str::to_string),
+                dkron,
+                "{}: {check:#}",
+                case.name
+            );
+            assert_eq!(
+                check["computed"].as_str().map(str::to_string),
+                scheduler,
+                "{}: our first fire differs from Dkron's scheduler's: {job:#}",
+                case.name
+            );
+            assert_eq!(
+                job["fires"][0]["at"].as_str().map(str::to_string),
+                scheduler,
+                "{}: {job:#}",
+                case.name
+            );
+            if dkron == scheduler {
+                assert_eq!(check["status"], "match", "{}: {check:#}", case.name);
+                assert_eq!(check["reason"], Value::Null);
+            } else {
+                assert_eq!(check["status"], "mismatch", "{}: {check:#}", case.name);
+                let reason = check["reason"].as_str().unwrap();
+                assert!(
+                    reason.contains("without the timezone"),
+                    "{}: unexpected reason: {reason}",
+                    case.name
+                );
+                disagreements.push(format!(
+                    "{} `{}` in {}: Dkron {} vs ours {}: {reason}",
+                    case.name,
+                    case.schedule,
+                    case.timezone,
+                    dkron.as_deref().unwrap_or("never"),
+                    scheduler.as_deref().unwrap_or("never"),
+                ));
+            }
+            if !case.first_fires.is_empty() && now >= at(FACTS_FROM) && now < at(case.facts_until) {
+                let fires: Vec<&str> = job["fires"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|fire| fire["at"].as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    &fires[..case.first_fires.len()],
+                    case.first_fires,
+                    "{}",
+                    case.name
+                );
+            }
+            match case.name {
+                "descriptor-ignores-zone" => {
+                    assert_eq!(job["zoneSource"], "server");
+                    assert_eq!(job["evaluatedIn"], "UTC");
+                    let notes = job["notes"].to_string();
+                    assert!(notes.contains("is a descriptor"), "{notes}");
+                }
+                "no-timezone" => assert_eq!(job["zoneSource"], "server"),
+                "prefix-berlin-fall-back" => assert_eq!(job["zoneSource"], "schedule"),
+                _ => assert_eq!(job["zoneSource"], "timezone", "{}", case.name),
+            }
+        }
+        // The list for the closing note of issue 5.
+        eprintln!(
+            "next vs Dkron: {} disagreement(s) of {} cases on {now}:",
+            disagreements.len(),
+            CASES.len()
+        );
+        for line in &disagreements {
+            eprintln!("  - {line}");
+        }
+    }
+
+    /// Without a name: the managed jobs only, each checked; the human table flags a mismatch.
+    #[test]
+    fn every_managed_job_is_listed_and_checked() {
+        let stack = stack();
+        // Tokyo is ahead of the server's UTC: the `next` Dkron stores at create time is later
+        // than the real one, and a run does not move it back (nearly all year round).
+        stack.put_job(http_job(
+            "tokyo-new-year",
+            "0 0 7 1 1 *",
+            "Asia/Tokyo",
+            true,
+        ));
+        stack.put_job(http_job("every-hour", "@every 1h", "", true));
+        stack.put_job(http_job("foreign", "0 0 7 1 1 *", "Asia/Tokyo", false));
+        trigger(&stack, "tokyo-new-year");
+
+        let (code, envelope) = run_json(
+            stack
+                .cron(&["next", "--count", "2"])
+                .env_remove("JOELCLAW_NOW"),
+        );
+        assert_eq!(code, 0, "{envelope:#}");
+        let result = &envelope["result"];
+        assert_eq!(result["source"], "dkron");
+        assert_eq!(result["accessMode"], "direct");
+        let names: Vec<&str> = result["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| job["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["every-hour", "tokyo-new-year"]);
+
+        let every = &result["jobs"][0];
+        assert_eq!(every["kind"], "every");
+        assert_eq!(every["dkron"]["status"], "not-compared");
+        assert_eq!(every["projected"], true);
+        assert_eq!(every["fires"][0]["at"], every["dkron"]["next"]);
+
+        let tokyo = &result["jobs"][1];
+        let check = &tokyo["dkron"];
+        let mismatched = check["next"] != check["computed"];
+        assert_eq!(
+            check["status"],
+            if mismatched { "mismatch" } else { "match" },
+            "{check:#}"
+        );
+        assert_eq!(result["counts"]["mismatches"], u64::from(mismatched));
+
+        let (code, stdout, _) = run(stack.cron(&["next"]).env_remove("JOELCLAW_NOW"));
+        assert_eq!(code, 0);
+        assert_eq!(stdout.contains("MISMATCH"), mismatched, "{stdout}");
+        assert!(stdout.contains("Dkron's stored `next`"), "{stdout}");
+
+        let (code, envelope) = run_json(&mut stack.cron(&["next", "nosuch"]));
+        assert_eq!(code, 1, "{envelope:#}");
+        assert_eq!(envelope["error"]["code"], "RESTATE_CRON_JOB_NOT_FOUND");
+    }
+}
