@@ -190,7 +190,7 @@ pub fn load_manifest(args: &crate::cli::ManifestArgs) -> anyhow::Result<Manifest
     manifests::load(&args.file, &overrides).map_err(|error| manifest_error(&error).into())
 }
 
-fn manifest_error(error: &ManifestError) -> CliError {
+pub(super) fn manifest_error(error: &ManifestError) -> CliError {
     CliError::new(ErrorKind::InvalidManifest, error.to_string())
         .hint("fix the file and run the command again; nothing was sent to Dkron")
         .with_result(serde_json::json!({

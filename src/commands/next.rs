@@ -15,7 +15,7 @@ use crate::error::{CliError, ErrorKind};
 use crate::manifests::schedule::{
     DkronKind, DkronSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time,
 };
-use crate::manifests::{self, Finding, ManifestError, Overrides};
+use crate::manifests::{self, Overrides};
 use crate::output::{Report, Styles, now, table};
 use crate::tunnel::AccessInfo;
 
@@ -267,26 +267,9 @@ pub async fn run(context: &Context, args: NextArgs) -> anyhow::Result<Report> {
 /// Reads a manifest for its schedules only: `${env:…}` header values need not be set.
 fn manifest_inputs(path: &Path, name: Option<&str>) -> anyhow::Result<Vec<Input>> {
     let file = path.display().to_string();
-    let invalid = |error: ManifestError| {
-        CliError::new(ErrorKind::InvalidManifest, error.to_string())
-            .hint("fix the file and run the command again")
-            .with_result(serde_json::json!({"file": error.file, "findings": error.findings}))
-    };
-    let source = std::fs::read_to_string(path).map_err(|error| {
-        invalid(ManifestError {
-            file: file.clone(),
-            findings: vec![Finding {
-                file: file.clone(),
-                line: None,
-                job: None,
-                field: None,
-                message: format!("cannot read the file: {error}"),
-            }],
-        })
-    })?;
     let placeholder = |_: &str| Some("unused-by-next".to_string());
-    let manifest =
-        manifests::parse(&source, path, &Overrides::default(), &placeholder).map_err(invalid)?;
+    let manifest = manifests::load_with_env(path, &Overrides::default(), &placeholder)
+        .map_err(|error| super::manifest_error(&error))?;
     let inputs: Vec<Input> = manifest
         .jobs
         .iter()

@@ -198,6 +198,16 @@ struct JobWire {
 
 /// Reads, parses and validates a manifest file.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Manifest, ManifestError> {
+    load_with_env(path, overrides, &|name| std::env::var(name).ok())
+}
+
+/// Like [`load`], with `env` resolving `${env:NAME}` references (a command that only needs the
+/// schedules can pass a placeholder).
+pub fn load_with_env(
+    path: &Path,
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Manifest, ManifestError> {
     let file = path.display().to_string();
     let source = std::fs::read_to_string(path).map_err(|error| ManifestError {
         file: file.clone(),
@@ -209,7 +219,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<Manifest, ManifestErro
             message: format!("cannot read the file: {error}"),
         }],
     })?;
-    parse(&source, path, overrides, &|name| std::env::var(name).ok())
+    parse(&source, path, overrides, env)
 }
 
 /// Parses and validates manifest text; `env` resolves `${env:NAME}` references.
