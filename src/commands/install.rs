@@ -387,10 +387,14 @@ async fn rollout_timeout(
         }
     }
     if details.is_empty() {
-        details.push(
+        details.push(if ready >= deployment.replicas {
+            // Every pod is ready: the StatefulSet is still replacing old pods with new ones.
+            "every existing pod is ready, but the rollout has not updated all of them yet"
+                .to_string()
+        } else {
             "no Dkron pod exists yet (is the StatefulSet's controller able to create them?)"
-                .to_string(),
-        );
+                .to_string()
+        });
     }
     CliError::new(
         ErrorKind::InstallTimeout,

@@ -251,8 +251,13 @@ fn from_endpoint_slices(
         };
         for endpoint in slice.endpoints.into_iter().flatten() {
             let conditions = endpoint.conditions.unwrap_or_default();
-            // Kubernetes: a nil `ready` means ready; terminating endpoints are never ready.
-            if conditions.ready == Some(false) {
+            // Kubernetes: a nil `ready` means ready. A Service that publishes not-ready addresses
+            // (like the headless `dkron-peer`) marks them ready anyway, so also skip endpoints
+            // that say they are not serving or are terminating.
+            if conditions.ready == Some(false)
+                || conditions.serving == Some(false)
+                || conditions.terminating == Some(true)
+            {
                 continue;
             }
             let Some(pod) = endpoint
