@@ -115,7 +115,7 @@ install_dkron() {
   else
     log "dkron $DKRON_VERSION: go install $DKRON_MODULE@$DKRON_VERSION (GOBIN=$DKRON_DIR)"
     mkdir -p "$DKRON_DIR"
-    if output="$(GOBIN="$DKRON_DIR" go install "$DKRON_MODULE@$DKRON_VERSION" 2>&1)" &&
+    if output="$(GOBIN="$DKRON_DIR" go install "github.com/distribworks/dkron/v4@$DKRON_VERSION" 2>&1)" &&
       [[ -x "$DKRON" ]]; then
       log "dkron $DKRON_VERSION: installed in $(since "$start")"
       return 0
