@@ -45,6 +45,8 @@ pub struct KubernetesView {
     pub stateful_set: StatefulSetView,
     pub service: ServiceView,
     pub pods: Vec<PodView>,
+    /// Why the pods could not be listed, if they could not.
+    pub pods_error: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -292,6 +294,9 @@ fn render_kubernetes(view: &KubernetesView, access: &AccessInfo, styles: Styles)
         ]);
     }
     text.push_str(&format!("{pods}\n"));
+    if let Some(error) = &view.pods_error {
+        text.push_str(&format!("  pods         {}\n", styles.bad(error)));
+    }
     text
 }
 
@@ -359,6 +364,7 @@ async fn kubernetes_view(resolver: &Resolver, access: &AccessInfo) -> Kubernetes
         Err(error) => service.error = Some(short_error(&error)),
     }
     let tunnel_pod = access.tunnel.as_ref().map(|tunnel| tunnel.pod.as_str());
+    let mut pods_error = None;
     let pods = if selector.is_empty() {
         Vec::new()
     } else {
@@ -389,7 +395,10 @@ async fn kubernetes_view(resolver: &Resolver, access: &AccessInfo) -> Kubernetes
                 pods.sort_by(|a, b| a.name.cmp(&b.name));
                 pods
             })
-            .unwrap_or_default()
+            .unwrap_or_else(|error| {
+                pods_error = Some(short_error(&error));
+                Vec::new()
+            })
     };
     KubernetesView {
         context: resolver.cluster.context.clone(),
@@ -397,6 +406,7 @@ async fn kubernetes_view(resolver: &Resolver, access: &AccessInfo) -> Kubernetes
         stateful_set,
         service,
         pods,
+        pods_error,
     }
 }
 
