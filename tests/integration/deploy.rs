@@ -234,6 +234,7 @@ mod live {
 
     #[test]
     fn the_rendered_agent_command_starts_a_leader_as_a_non_root_user() {
+        let _extra = crate::support::extra_dkron_lock();
         let dir = dir_for_non_root();
         let binary = executable_copy(dir.path());
         let args = rendered_agent_args("1");
@@ -256,6 +257,7 @@ mod live {
 
     #[test]
     fn three_rendered_agents_form_one_cluster() {
+        let _extra = crate::support::extra_dkron_lock();
         let dir = dir_for_non_root();
         let binary = executable_copy(dir.path());
         let args = rendered_agent_args("3");

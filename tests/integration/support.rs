@@ -137,6 +137,16 @@ pub struct Stack {
 
 static LIVE: Mutex<()> = Mutex::new(());
 
+/// Tests that start Dkron processes of their own (clusters on loopback) take turns: each picks
+/// free ports before binding them, and two doing so at once make collisions likelier.
+static EXTRA_DKRON: Mutex<()> = Mutex::new(());
+
+pub fn extra_dkron_lock() -> MutexGuard<'static, ()> {
+    EXTRA_DKRON
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub fn stack() -> Stack {
     let get = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {

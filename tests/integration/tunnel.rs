@@ -345,7 +345,7 @@ fn rename_pod(mut world: World, from: &str, to: &str) -> World {
 struct DkronCluster {
     nodes: Vec<Child>,
     pub http: Vec<SocketAddr>,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Drop for DkronCluster {
@@ -358,7 +358,30 @@ impl Drop for DkronCluster {
 }
 
 impl DkronCluster {
+    /// Starts `size` servers and waits for a leader. Free ports are picked, released and then
+    /// bound by Dkron, so another process can take one in between; a cluster that elects no leader
+    /// within 75 s is started again on fresh ports (once), and its nodes' logs are shown if the
+    /// second attempt fails too.
     fn start(size: usize) -> Self {
+        let _extra = crate::support::extra_dkron_lock();
+        let mut last_logs = String::new();
+        for attempt in 1..=2 {
+            let cluster = Self::spawn(size);
+            // A node that starts before its peers listen retries its join after Dkron's 30 s.
+            let deadline = Instant::now() + Duration::from_secs(75);
+            while Instant::now() < deadline {
+                if cluster.leader().is_some() {
+                    eprintln!("{size}-node Dkron cluster has a leader (attempt {attempt})");
+                    return cluster;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            last_logs = cluster.logs();
+        }
+        panic!("no leader in the {size}-node Dkron cluster after two attempts:\n{last_logs}");
+    }
+
+    fn spawn(size: usize) -> Self {
         let binary = std::env::var("JOELCLAW_TEST_DKRON_BIN")
             .expect("JOELCLAW_TEST_DKRON_BIN is not set: run scripts/test (it starts the stack)");
         let data = tempfile::tempdir().unwrap();
@@ -368,6 +391,7 @@ impl DkronCluster {
             .collect();
         let mut nodes = Vec::new();
         for index in 0..size {
+            let log = std::fs::File::create(data.path().join(format!("{index}.log"))).unwrap();
             let mut command = Command::new(&binary);
             command
                 .arg("agent")
@@ -384,7 +408,7 @@ impl DkronCluster {
                 .arg(format!("--rpc-port={}", free_port()))
                 .arg("--disable-usage-stats")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .stderr(log);
             for (peer, port) in serf.iter().enumerate() {
                 if peer != index {
                     command.arg(format!("--retry-join=127.0.0.1:{port}"));
@@ -392,22 +416,23 @@ impl DkronCluster {
             }
             nodes.push(command.spawn().unwrap());
         }
-        let cluster = Self {
-            nodes,
-            http,
-            _data: data,
-        };
-        let start = Instant::now();
-        wait_for(
-            "a leader in the 3-node Dkron cluster",
-            Duration::from_secs(60),
-            || cluster.leader().map(|_| ()),
-        );
-        eprintln!(
-            "3-node Dkron cluster elected a leader in {:?}",
-            start.elapsed()
-        );
-        cluster
+        Self { nodes, http, data }
+    }
+
+    /// The last lines each node logged.
+    fn logs(&self) -> String {
+        (0..self.nodes.len())
+            .map(|index| {
+                let text = std::fs::read_to_string(self.data.path().join(format!("{index}.log")))
+                    .unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(15).collect();
+                format!(
+                    "--- dkron-{index} ---\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// The index of the node that answers 200 to /v1/isleader.
