@@ -42,14 +42,7 @@ pub async fn run(context: &Context, args: DeleteArgs) -> anyhow::Result<Report> 
         dry_run,
     } = args;
     let access = context.dkron().await?;
-    let Some(job) = access.client.get_job(&name).await? else {
-        return Err(CliError::new(
-            ErrorKind::JobNotFound,
-            format!("Dkron has no job named `{name}`"),
-        )
-        .hint("`joelclaw restate cron list --all` shows every job")
-        .into());
-    };
+    let job = super::require_job(&access.client, &name).await?;
     let managed = job.is_managed();
     if !managed && !force {
         return Err(CliError::new(

@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Context;
-use crate::error::{CliError, ErrorKind};
 use crate::output::{Report, Styles, now, table, when};
 use crate::tunnel::AccessInfo;
 
@@ -55,14 +54,7 @@ pub async fn run(context: &Context, args: HistoryArgs) -> anyhow::Result<Report>
         output,
     } = args;
     let access = context.dkron().await?;
-    if access.client.get_job(&name).await?.is_none() {
-        return Err(CliError::new(
-            ErrorKind::JobNotFound,
-            format!("Dkron has no job named `{name}`"),
-        )
-        .hint("`joelclaw restate cron list --all` shows every job")
-        .into());
-    }
+    super::require_job(&access.client, &name).await?;
     let mut executions = access.client.executions(&name).await?;
     // Newest first by start; Dkron's own order is by id, which is the start in nanoseconds.
     executions.sort_by_key(|execution| std::cmp::Reverse(execution.started_at));

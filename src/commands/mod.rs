@@ -182,6 +182,21 @@ impl Context {
     }
 }
 
+/// The live job of that name, or the error every command gives for a job Dkron does not have.
+pub(super) async fn require_job(
+    client: &crate::dkron::DkronClient,
+    name: &str,
+) -> anyhow::Result<crate::dkron::Job> {
+    client.get_job(name).await?.ok_or_else(|| {
+        CliError::new(
+            ErrorKind::JobNotFound,
+            format!("Dkron has no job named `{name}`"),
+        )
+        .hint("`joelclaw restate cron list --all` shows every job")
+        .into()
+    })
+}
+
 /// Loads the manifest named by `--file`, turning findings into an input error (exit 2).
 pub fn load_manifest(args: &crate::cli::ManifestArgs) -> anyhow::Result<Manifest> {
     let overrides = Overrides {

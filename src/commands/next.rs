@@ -190,13 +190,7 @@ pub async fn run(context: &Context, args: NextArgs) -> anyhow::Result<Report> {
         None => {
             let access = context.dkron().await?;
             let jobs = match &name {
-                Some(name) => vec![access.client.get_job(name).await?.ok_or_else(|| {
-                    CliError::new(
-                        ErrorKind::JobNotFound,
-                        format!("Dkron has no job named `{name}`"),
-                    )
-                    .hint("`joelclaw restate cron list --all` lists every job")
-                })?],
+                Some(name) => vec![super::require_job(&access.client, name).await?],
                 None => {
                     let mut jobs = access
                         .client

@@ -100,14 +100,7 @@ async fn set(
 ) -> anyhow::Result<Report> {
     let access = context.dkron().await?;
     let client = &access.client;
-    let Some(job) = client.get_job(name).await? else {
-        return Err(CliError::new(
-            ErrorKind::JobNotFound,
-            format!("Dkron has no job named `{name}`"),
-        )
-        .hint("`joelclaw restate cron list --all` shows every job")
-        .into());
-    };
+    let job = super::require_job(client, name).await?;
     if !job.is_managed() && !force {
         return Err(CliError::new(
             ErrorKind::NotOwned,

@@ -50,14 +50,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
     let RunArgs { name, no_wait } = args;
     let access = context.dkron().await?;
     let client = &access.client;
-    let Some(job) = client.get_job(&name).await? else {
-        return Err(CliError::new(
-            ErrorKind::JobNotFound,
-            format!("Dkron has no job named `{name}`"),
-        )
-        .hint("`joelclaw restate cron list --all` shows every job")
-        .into());
-    };
+    let job = super::require_job(client, &name).await?;
     if job.disabled {
         return Err(CliError::new(
             ErrorKind::RunFailed,
