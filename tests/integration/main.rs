@@ -14,5 +14,6 @@ mod next;
 mod offline;
 mod operate;
 mod support;
+mod truth;
 mod tunnel;
 mod validate;

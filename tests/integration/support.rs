@@ -18,6 +18,7 @@ pub fn joelclaw() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_joelclaw"));
     for variable in [
         "DKRON_URL",
+        "RESTATE_ADMIN_URL",
         "JOELCLAW_TIER1",
         "RESTATE_INGRESS_URL",
         "NO_COLOR",
@@ -172,6 +173,7 @@ impl Stack {
     pub fn cron(&self, args: &[&str]) -> Command {
         let mut command = cron(args);
         command.env("DKRON_URL", &self.dkron_url);
+        command.env("RESTATE_ADMIN_URL", &self.restate_admin);
         command
     }
 
@@ -387,10 +389,14 @@ impl FakeCluster {
         }
     }
 
-    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster.
+    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster (and the stack's
+    /// Restate admin API directly, when the stack runs).
     pub fn cron(&self, args: &[&str]) -> Command {
         let mut command = cron(args);
         command.env("KUBECONFIG", &self.kubeconfig);
+        if let Ok(admin) = std::env::var("JOELCLAW_TEST_RESTATE_ADMIN") {
+            command.env("RESTATE_ADMIN_URL", admin);
+        }
         command
     }
 
