@@ -7,9 +7,11 @@ mod cli;
 mod commands;
 mod dkron;
 mod error;
+mod local_zone;
 mod manifests;
 mod output;
 mod reconcile;
+mod schedule;
 mod signals;
 mod tunnel;
 
