@@ -23,6 +23,8 @@ pub mod stored_next;
 mod walk;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod oracle;
 #[cfg(test)]
 mod tests;
