@@ -18,7 +18,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde::Deserialize;
 
-use super::oracle::evaluate;
+use super::oracle::{self, Verdict};
 
 /// Fires compared per spec.
 const FIRES: usize = 3;
@@ -96,48 +96,12 @@ impl Drop for Oracle {
     }
 }
 
-/// How the two sides answered one case.
-enum Verdict {
-    Accepted,
-    Refused,
-    Disagree(String),
-}
-
 fn judge(case: &Case, robfig: &Answer) -> Verdict {
-    let ours = evaluate(&case.spec, case.from, FIRES);
-    match (&robfig.error, ours) {
-        (Some(robfig), Err(ours)) => {
-            // Words are compared where they can be: robfig panics on some specs (we refuse them),
-            // and Go quotes non-ASCII text in its own way.
-            let comparable = !robfig.starts_with("panic: ")
-                && case.spec.chars().all(|c| c.is_ascii_graphic() || c == ' ');
-            if comparable && *robfig != ours {
-                Verdict::Disagree(format!("robfig says {robfig:?}, we say {ours:?}"))
-            } else {
-                Verdict::Refused
-            }
-        }
-        (None, Ok(ours)) => {
-            let theirs: Vec<DateTime<Utc>> = robfig
-                .fires
-                .iter()
-                .map(|fire| {
-                    DateTime::parse_from_rfc3339(fire)
-                        .expect("RFC 3339")
-                        .to_utc()
-                })
-                .collect();
-            if theirs == ours {
-                Verdict::Accepted
-            } else {
-                Verdict::Disagree(format!("robfig fires {theirs:?}, we fire {ours:?}"))
-            }
-        }
-        (Some(robfig), Ok(_)) => {
-            Verdict::Disagree(format!("robfig refuses it ({robfig}), we accept it"))
-        }
-        (None, Err(ours)) => Verdict::Disagree(format!("robfig accepts it, we refuse it ({ours})")),
-    }
+    let answer = match &robfig.error {
+        Some(error) => Err(error.as_str()),
+        None => Ok(robfig.fires.as_slice()),
+    };
+    oracle::judge(&case.spec, case.from, answer, FIRES)
 }
 
 // ---- the generator ----
