@@ -322,27 +322,14 @@ fn fires_of(input: &Input, settings: &Settings) -> JobFires {
     job.cadence = schedule.cadence();
     let dkron_next = input.live.as_ref().and_then(|live| live.next);
 
-    let times = match &schedule.kind {
-        Kind::Every(every) => match (dkron_next, chrono::Duration::from_std(*every)) {
-            // The phase is the scheduler's: count on from the next fire it stored.
-            (Some(anchor), Ok(every)) if input.enabled && every > chrono::Duration::zero() => {
-                job.projected = true;
-                let behind = if anchor > from {
-                    0
-                } else {
-                    (from - anchor).num_seconds() / every.num_seconds() + 1
-                };
-                let first = anchor + every * i32::try_from(behind).unwrap_or(0);
-                (0..count)
-                    .filter_map(|index| {
-                        first.checked_add_signed(every * i32::try_from(index).ok()?)
-                    })
-                    .filter(|time| *time > from)
-                    .collect()
-            }
-            _ => Vec::new(),
-        },
-        _ => schedule.fires(from, count),
+    // `@every` has no calendar: its times are counted on from the `next` Dkron stored.
+    let anchor = dkron_next.filter(|_| input.enabled);
+    let times = match schedule.every_fires(anchor, from, count) {
+        Some(times) => {
+            job.projected = true;
+            times
+        }
+        None => schedule.fires(from, count),
     };
     job.fires = times
         .iter()

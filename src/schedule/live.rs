@@ -93,6 +93,35 @@ impl LiveSchedule {
         }
     }
 
+    /// `@every` fires after `from`, counted on from `anchor`, the `next` Dkron stored: the phase
+    /// is the scheduler's (it starts when the job is added, and each write restarts it). `None`
+    /// for other kinds, or without an anchor.
+    pub fn every_fires(
+        &self,
+        anchor: Option<DateTime<Utc>>,
+        from: DateTime<Utc>,
+        count: usize,
+    ) -> Option<Vec<DateTime<Utc>>> {
+        let (Kind::Every(every), Some(anchor)) = (&self.kind, anchor) else {
+            return None;
+        };
+        let every = chrono::Duration::from_std(*every)
+            .ok()
+            .filter(|every| *every > chrono::Duration::zero())?;
+        let behind = if anchor > from {
+            0
+        } else {
+            (from - anchor).num_seconds() / every.num_seconds() + 1
+        };
+        let first = anchor + every * i32::try_from(behind).unwrap_or(0);
+        Some(
+            (0..count)
+                .filter_map(|index| first.checked_add_signed(every * i32::try_from(index).ok()?))
+                .filter(|time| *time > from)
+                .collect(),
+        )
+    }
+
     /// A short phrase for schedules without calendar fire times.
     pub fn cadence(&self) -> Option<String> {
         match &self.kind {
@@ -135,4 +164,33 @@ fn hash_schedule(name: &str, schedule: &str) -> String {
         index += 1;
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn every_is_counted_on_from_the_stored_next() {
+        let every = LiveSchedule::parse("job", "@every 90m", "", Tz::UTC).unwrap();
+        let from = at("2026-11-22T12:00:00Z");
+        // An anchor ahead of `from` is the first fire; one behind it is stepped past `from`.
+        let ahead = every.every_fires(Some(at("2026-11-22T12:30:00Z")), from, 2);
+        assert_eq!(
+            ahead,
+            Some(vec![at("2026-11-22T12:30:00Z"), at("2026-11-22T14:00:00Z")])
+        );
+        let behind = every.every_fires(Some(at("2026-11-22T08:00:00Z")), from, 2);
+        assert_eq!(
+            behind,
+            Some(vec![at("2026-11-22T12:30:00Z"), at("2026-11-22T14:00:00Z")])
+        );
+        assert_eq!(every.every_fires(None, from, 2), None);
+        let daily = LiveSchedule::parse("job", "@daily", "", Tz::UTC).unwrap();
+        assert_eq!(daily.every_fires(Some(from), from, 2), None);
+    }
 }

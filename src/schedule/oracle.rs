@@ -34,11 +34,7 @@ fn instant(text: &str) -> DateTime<Utc> {
 }
 
 /// What the port answers for a row, in the table's terms.
-fn evaluate(
-    spec: &str,
-    from: DateTime<Utc>,
-    count: usize,
-) -> Result<Vec<DateTime<Utc>>, String> {
+fn evaluate(spec: &str, from: DateTime<Utc>, count: usize) -> Result<Vec<DateTime<Utc>>, String> {
     // The oracle runs robfig with time.Local = UTC, Dkron's deployment default.
     let schedule = parse_robfig(spec, Tz::UTC)?;
     let mut fires = Vec::new();
