@@ -17,10 +17,10 @@ use super::go;
 use super::{Kind, ZoneSource};
 
 /// One of the six fields: its bounds and the names it takes.
-pub(super) struct Field {
-    pub name: &'static str,
-    pub min: u32,
-    pub max: u32,
+struct Field {
+    name: &'static str,
+    min: u32,
+    max: u32,
     names: &'static [&'static str],
     /// Whether the manifest side takes `?` here (robfig takes it anywhere, as `*`).
     question_mark: bool,
@@ -48,7 +48,7 @@ const fn field(
 }
 
 /// robfig/cron v3's bounds; note day-of-week stops at 6 (Sunday is 0 only).
-pub(super) const FIELDS: [Field; 6] = [
+const FIELDS: [Field; 6] = [
     field("second", 0, 59, &[], false),
     field("minute", 0, 59, &[], false),
     field("hour", 0, 23, &[], false),
@@ -192,7 +192,7 @@ impl fmt::Display for FieldError {
 
 impl FieldError {
     /// The same refusal for a person writing `tier1.toml`: names the field and its bounds.
-    pub(super) fn explain(&self, field: &Field, field_text: &str) -> String {
+    fn explain(&self, field: &Field, field_text: &str) -> String {
         let after = |separator: char| {
             self.expr
                 .split_once(separator)
@@ -379,7 +379,7 @@ fn parse_range(expr: &str, field: &Field) -> Result<u64, FieldError> {
     Ok(range_bits(start, end, step) | extra)
 }
 
-pub(super) fn range_bits(start: u64, end: u64, step: u64) -> u64 {
+fn range_bits(start: u64, end: u64, step: u64) -> u64 {
     (start..=end)
         .step_by(usize::try_from(step).unwrap_or(usize::MAX))
         .fold(0, |bits, value| bits | 1 << value)
