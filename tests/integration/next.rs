@@ -97,10 +97,126 @@ fn fire_times_of_a_manifest_are_computed_offline_in_the_job_zone_and_the_local_o
     );
 }
 
+/// `next --json`'s result as agents read it: unknown fields fail, so a field added, renamed or
+/// dropped shows here and not only in a snapshot.
+// Every field pins the contract by being there (with deny_unknown_fields), read or not.
+#[allow(dead_code)]
+pub(crate) mod mirror {
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct NextResult {
+        /// How Dkron was reached (`direct` or `tunnel`); live jobs only.
+        pub access_mode: Option<String>,
+        pub base_url: Option<String>,
+        pub tunnel: Option<serde_json::Value>,
+        pub source: Source,
+        pub file: Option<String>,
+        pub from: DateTime<Utc>,
+        pub now: DateTime<Utc>,
+        pub count: usize,
+        pub local_zone: String,
+        pub server_timezone: String,
+        pub jobs: Vec<JobFires>,
+        pub counts: Counts,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Source {
+        Dkron,
+        File,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Counts {
+        pub jobs: usize,
+        pub mismatches: usize,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+    pub struct JobFires {
+        pub name: String,
+        pub schedule: String,
+        pub scheduled_as: Option<String>,
+        pub timezone: Option<String>,
+        pub enabled: bool,
+        pub kind: Option<Kind>,
+        pub evaluated_in: Option<String>,
+        pub zone_source: Option<ZoneSource>,
+        pub shown_in: String,
+        pub cadence: Option<String>,
+        pub fires: Vec<Fire>,
+        pub projected: bool,
+        pub notes: Vec<String>,
+        pub dkron: Option<Check>,
+        pub error: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Kind {
+        Cron,
+        Every,
+        At,
+        Manually,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ZoneSource {
+        Timezone,
+        Schedule,
+        Server,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Fire {
+        pub at: DateTime<Utc>,
+        pub zoned: String,
+        pub local: String,
+        pub dst: Option<Dst>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Dst {
+        FirstOfRepeatedHour,
+        SecondOfRepeatedHour,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Check {
+        pub next: Option<DateTime<Utc>>,
+        pub computed: Option<DateTime<Utc>>,
+        pub status: Status,
+        pub reason: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum Status {
+        Match,
+        Mismatch,
+        NotCompared,
+    }
+
+    pub fn parse(envelope: &serde_json::Value) -> NextResult {
+        serde_json::from_value(envelope["result"].clone())
+            .unwrap_or_else(|error| panic!("next's JSON result: {error}: {envelope:#}"))
+    }
+}
+
 #[test]
 fn fire_times_in_json_are_the_agent_contract() {
     let file = manifest(SCHEDULES);
-    let mut command = cron(&[
+    let args = [
         "next",
         "--file",
         file.arg(),
@@ -109,9 +225,42 @@ fn fire_times_in_json_are_the_agent_contract() {
         "--from",
         "2027-10-30T12:00:00Z",
         "--json",
-    ]);
+    ];
+    let mut command = cron(&args);
     command.env("TZ", "America/Los_Angeles");
     snapshot!(command);
+
+    // run_json adds `--json` itself.
+    let without_json = &args[..args.len() - 1];
+    let (code, envelope) = run_json(cron(without_json).env("TZ", "America/Los_Angeles"));
+    assert_eq!(code, 0, "{envelope:#}");
+    let result = mirror::parse(&envelope);
+    assert_eq!(result.source, mirror::Source::File);
+    assert_eq!((result.count, result.counts.jobs), (2, 10));
+    assert_eq!(result.counts.mismatches, 0);
+    assert!(result.access_mode.is_none() && result.base_url.is_none());
+    let job = |name: &str| result.jobs.iter().find(|job| job.name == name).unwrap();
+    let berlin = job("berlin-fall-back");
+    assert_eq!(berlin.kind, Some(mirror::Kind::Cron));
+    assert_eq!(berlin.zone_source, Some(mirror::ZoneSource::Timezone));
+    let dst: Vec<_> = berlin.fires.iter().map(|fire| fire.dst.as_ref()).collect();
+    assert_eq!(
+        dst,
+        [
+            Some(&mirror::Dst::FirstOfRepeatedHour),
+            Some(&mirror::Dst::SecondOfRepeatedHour)
+        ]
+    );
+    assert_eq!(job("every-90m").kind, Some(mirror::Kind::Every));
+    assert!(job("every-90m").fires.is_empty() && job("every-90m").cadence.is_some());
+    assert_eq!(job("by-hand").kind, Some(mirror::Kind::Manually));
+    assert!(!job("new-year").enabled);
+    assert!(
+        result
+            .jobs
+            .iter()
+            .all(|job| job.dkron.is_none() && job.error.is_none())
+    );
 }
 
 #[test]
@@ -446,6 +595,7 @@ mod live {
             );
             let robfig_next = robfig_next_between(&effective, before, Utc::now());
             assert_eq!(code, 0, "{}: {envelope:#}", case.name);
+            super::mirror::parse(&envelope);
             let job = &envelope["result"]["jobs"][0];
             let check = &job["dkron"];
             let computed = check["computed"].as_str().map(str::to_string);
@@ -569,6 +719,9 @@ mod live {
         let tokyo_spec = "CRON_TZ=Asia/Tokyo 0 0 7 1 1 *";
         let robfig_next = robfig_next_between(tokyo_spec, before, Utc::now());
         assert_eq!(code, 0, "{envelope:#}");
+        let typed = super::mirror::parse(&envelope);
+        assert_eq!(typed.source, super::mirror::Source::Dkron);
+        assert_eq!(typed.access_mode.as_deref(), Some("direct"));
         let result = &envelope["result"];
         assert_eq!(result["source"], "dkron");
         assert_eq!(result["accessMode"], "direct");
