@@ -53,10 +53,62 @@ pub fn run(command: &mut Command) -> (i32, String, String) {
 pub fn run_json(command: &mut Command) -> (i32, Value) {
     command.arg("--json");
     let (code, stdout, stderr) = run(command);
-    let envelope = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+    let envelope: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
         panic!("stdout is not one JSON document ({error}):\n{stdout}\nstderr:\n{stderr}")
     });
+    // Every command's envelope, in every test that reads one, is held to the typed contract.
+    let typed: Envelope = serde_json::from_value(envelope.clone())
+        .unwrap_or_else(|error| panic!("not the JSON envelope ({error}):\n{stdout}"));
+    assert_eq!(
+        typed.ok,
+        typed.error.is_none(),
+        "ok and error disagree:\n{stdout}"
+    );
+    assert_eq!(
+        typed.ok,
+        code == 0,
+        "ok and the exit code {code} disagree:\n{stdout}"
+    );
+    assert!(
+        typed.command.starts_with("joelclaw restate cron"),
+        "{stdout}"
+    );
+    assert!(
+        typed.error.is_some() || typed.fix.is_none(),
+        "a fix without an error:\n{stdout}"
+    );
     (code, envelope)
+}
+
+/// The `--json` envelope as agents read it (docs/commands.md): unknown keys fail. Its fields pin
+/// the contract by being there, read or not.
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub ok: bool,
+    pub command: String,
+    pub result: Value,
+    pub error: Option<EnvelopeError>,
+    /// Present with an error (null when there is no hint).
+    pub fix: Option<String>,
+    pub next_actions: Vec<EnvelopeAction>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeError {
+    pub code: String,
+    pub message: String,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeAction {
+    pub command: String,
+    pub description: String,
 }
 
 /// Filters for snapshots: the checkout, loopback ports, temp dirs, invocation ids and Dkron's own
