@@ -129,6 +129,7 @@ pub struct FieldError {
     pub problem: Problem,
 }
 
+/// What is wrong with a part, one variant per check robfig makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Not a number (nor a name): `text`, with Go's `strconv.Atoi` error; `step` when it was the

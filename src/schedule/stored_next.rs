@@ -22,6 +22,7 @@ pub struct Check {
     pub reason: Option<String>,
 }
 
+/// The verdict: the same instant, a difference (explained), or nothing to compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
