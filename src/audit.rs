@@ -845,8 +845,8 @@ mod tests {
     use super::*;
     use crate::fires::tests::execution;
     use crate::fires::{group, timeline};
-    use crate::manifests::schedule::DkronSchedule;
     use crate::restate::admin::{Handler, Service};
+    use crate::schedule::LiveSchedule;
 
     const ID_A: &str = "inv_1cbrXaL8JAc75Bn0L108v41wW7JeRtlQ9m";
     const ID_B: &str = "inv_1f9twCDiAQFu3SbyXWpmo8QoC67N8seZaW";
@@ -936,7 +936,7 @@ mod tests {
         };
         let count = executions.len();
         let fires = group(executions);
-        let schedule = DkronSchedule::parse("job", &job.schedule, &job.timezone, Tz::UTC)
+        let schedule = LiveSchedule::parse("job", &job.schedule, &job.timezone, Tz::UTC)
             .map(|schedule| timeline(&schedule, &fires, window, judge.tolerance));
         judge_job(job, &job.schedule.clone(), schedule, &fires, count, &judge)
     }

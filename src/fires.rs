@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Serialize;
 
 use crate::dkron::Execution;
-use crate::manifests::schedule::{DkronKind, DkronSchedule};
+use crate::schedule::{Kind, LiveSchedule};
 
 /// One trigger of a job: the executions that share an execution group.
 #[derive(Debug, Clone)]
@@ -187,13 +187,13 @@ pub const MAX_SLOTS: usize = 1_000_000;
 /// taken for an off-schedule one when its slot is just outside: callers count only the slots
 /// inside the window.
 pub fn timeline(
-    schedule: &DkronSchedule,
+    schedule: &LiveSchedule,
     fires: &[Fire],
     window: Window,
     tolerance: Duration,
 ) -> Timeline {
     match &schedule.kind {
-        DkronKind::Cron { .. } | DkronKind::At(_) => {
+        Kind::Cron(_) | Kind::At(_) => {
             let mut instants = Vec::new();
             let mut after = window.from - tolerance - Duration::seconds(1);
             while let Some(next) = schedule.next_after(after) {
@@ -205,11 +205,14 @@ pub fn timeline(
             }
             calendar(instants, fires, window, tolerance)
         }
-        DkronKind::Every(every) => {
-            let every = Duration::from_std(*every).unwrap_or(Duration::seconds(1));
+        Kind::Every(every) => {
+            // robfig runs a sub-second `@every` once a second.
+            let every = Duration::from_std(*every)
+                .unwrap_or(Duration::seconds(1))
+                .max(Duration::seconds(1));
             periodic(every, fires, window, tolerance)
         }
-        DkronKind::Manually => Timeline {
+        Kind::Manually => Timeline {
             unscheduled: in_window(fires, window)
                 .map(|index| (index, Unscheduled::Manual))
                 .collect(),
@@ -433,8 +436,8 @@ pub(crate) mod tests {
         )
     }
 
-    fn schedule(spec: &str) -> DkronSchedule {
-        DkronSchedule::parse("job", spec, "UTC", Tz::UTC).unwrap()
+    fn schedule(spec: &str) -> LiveSchedule {
+        LiveSchedule::parse("job", spec, "UTC", Tz::UTC).unwrap()
     }
 
     fn window(from: &str, to: &str) -> Window {

@@ -11,10 +11,12 @@ mod error;
 mod evidence;
 mod fires;
 mod http;
+mod local_zone;
 mod manifests;
 mod output;
 mod reconcile;
 mod restate;
+mod schedule;
 mod signals;
 mod tunnel;
 

@@ -15,8 +15,8 @@ use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::evidence;
 use crate::fires::{Window, timeline};
-use crate::manifests::schedule::{DkronSchedule, parse_zone};
 use crate::output::{Report, Styles, now, plural, table};
+use crate::schedule::{LiveSchedule, parse_zone};
 use crate::tunnel::AccessInfo;
 
 /// Check the soak: each job's expected fires against what Dkron and Restate did.
@@ -244,7 +244,7 @@ pub async fn run(context: &Context, args: AuditArgs) -> anyhow::Result<Report> {
     let audits: Vec<JobAudit> = job_fires
         .iter()
         .map(|job| {
-            let line = DkronSchedule::parse(
+            let line = LiveSchedule::parse(
                 &job.job.name,
                 &job.job.schedule,
                 &job.job.timezone,

@@ -13,10 +13,10 @@ use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::JobDef;
 use crate::manifests::render::FieldChange;
-use crate::manifests::schedule::format_in;
 use crate::output::{Report, Styles, now, table};
 use crate::reconcile::{self, Action, Live, Outcome, PlanItem, PlanOptions, RunOutcome};
 use crate::restate::admin::Registration;
+use crate::schedule::format_in;
 use crate::tunnel::AccessInfo;
 
 /// Make Dkron's jobs match tier1.toml: plan, then create, update or prune.

@@ -17,10 +17,10 @@ use crate::audit::{FireOutcome, RestateView, age, fire_outcome, first_line, inac
 use crate::error::CliError;
 use crate::evidence;
 use crate::fires::{Fire, Unscheduled, Window, timeline};
-use crate::manifests::schedule::{DkronSchedule, parse_zone};
 use crate::output::{Report, Styles, now, plural, table};
 use crate::restate::admin::{Invocation, parse_retention};
 use crate::restate::target::RestateTarget;
+use crate::schedule::{LiveSchedule, parse_zone};
 use crate::tunnel::AccessInfo;
 
 /// Show a job's recent fires end to end: slot, executions, what Restate did.
@@ -169,7 +169,7 @@ pub async fn run(context: &Context, args: TraceArgs) -> anyhow::Result<Report> {
     };
 
     // Each shown fire with its slot, and the slots between them that have none.
-    let schedule = DkronSchedule::parse(&job.name, &job.schedule, &job.timezone, server_timezone);
+    let schedule = LiveSchedule::parse(&job.name, &job.schedule, &job.timezone, server_timezone);
     let line = schedule
         .as_ref()
         .ok()
