@@ -754,7 +754,10 @@ pub fn judge_job(
             ));
         }
     } else if fires.is_empty() && counts.missed > 0 {
-        notes.push("Dkron has no execution of this job on record at all".to_string());
+        notes.push(
+            "Dkron has no execution of this job on record at all; if the job was created after the missed slots, they are not misses (audit from its creation with --since)"
+                .to_string(),
+        );
     }
     findings.sort_by_key(|finding| (finding.slot.or(finding.fired_at), finding.kind));
     finish(

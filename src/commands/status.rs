@@ -14,7 +14,7 @@ use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::STATEFUL_SET;
-use crate::output::{Report, Styles, table};
+use crate::output::{Report, Styles, plural, table};
 use crate::restate::admin::Registration;
 use crate::restate::target::RestateTarget;
 use crate::tunnel::resolve::usable;
@@ -274,8 +274,13 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
             CliError::new(
                 ErrorKind::TargetNotRegistered,
                 format!(
-                    "{} managed jobs fire targets Restate does not have: {}",
-                    missing.len(),
+                    "{} {} Restate does not have: {}",
+                    plural(missing.len(), "managed job"),
+                    if missing.len() == 1 {
+                        "fires a target"
+                    } else {
+                        "fire targets"
+                    },
                     missing.join(", ")
                 ),
             )
