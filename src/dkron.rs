@@ -203,6 +203,9 @@ pub struct AgentName {
 pub enum DkronError {
     #[error("cannot reach Dkron at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// No answer within the request's budget (`--timeout`, or a run's own budget).
+    #[error("Dkron at {url} did not answer within {}s", .after.as_secs())]
+    TimedOut { url: String, after: Duration },
     /// The connection failed because what carries it (the tunnel) failed, and said why.
     #[error("cannot reach Dkron at {url}: {}", .failure.message)]
     Carrier {
@@ -228,7 +231,7 @@ pub enum DkronError {
 impl DkronError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Unreachable { .. } => ErrorKind::DkronUnreachable,
+            Self::Unreachable { .. } | Self::TimedOut { .. } => ErrorKind::DkronUnreachable,
             Self::Carrier { failure, .. } => failure.kind,
             _ => ErrorKind::DkronError,
         }
@@ -245,6 +248,9 @@ impl DkronError {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Self::Carrier { failure, .. } => failure.hint.as_deref(),
+            Self::TimedOut { .. } => Some(
+                "Dkron is up but not answering (overloaded, stalled, or without a leader); --timeout raises the budget",
+            ),
             Self::Unreachable { .. } => Some(
                 "check that Dkron is running and that --base-url / DKRON_URL points at its HTTP port",
             ),
@@ -346,6 +352,7 @@ impl DkronClient {
                 let url = self.endpoint.base_url.to_string();
                 match failure {
                     Failure::Unreachable(reason) => DkronError::Unreachable { url, reason },
+                    Failure::TimedOut(after) => DkronError::TimedOut { url, after },
                     Failure::Carrier(failure) => DkronError::Carrier { url, failure },
                     Failure::Body(reason) => DkronError::Decode {
                         method: method.clone(),

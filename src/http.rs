@@ -46,8 +46,10 @@ impl Answer {
 /// Why no answer came back.
 #[derive(Debug)]
 pub enum Failure {
-    /// The request never got an answer (refused, reset, timed out): the innermost cause.
+    /// The request never got an answer (refused, reset): the innermost cause.
     Unreachable(String),
+    /// No answer within the request's budget.
+    TimedOut(Duration),
     /// The tunnel carrying the connection failed, and said why.
     Carrier(CarrierFailure),
     /// The status line came, but the body could not be read.
@@ -143,6 +145,7 @@ impl Endpoint {
                 Err(error) => {
                     return Err(match self.transport_note.as_ref().and_then(|note| note()) {
                         Some(failure) => Failure::Carrier(failure),
+                        None if error.is_timeout() => Failure::TimedOut(timeout),
                         None => Failure::Unreachable(transport_reason(&error)),
                     });
                 }

@@ -77,12 +77,9 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
     let call = client.run_job(&name, if no_wait { NO_WAIT_GRACE } else { wait });
     let still_running = match call.await {
         Ok(()) => false,
-        Err(error)
-            if no_wait
-                && matches!(error, crate::dkron::DkronError::Unreachable { ref reason, .. } if reason.starts_with("timed out")) =>
-        {
-            true
-        }
+        // Dkron's run call blocks for the whole run: with --no-wait its budget running out means
+        // the run is under way, not that Dkron failed.
+        Err(crate::dkron::DkronError::TimedOut { .. }) if no_wait => true,
         Err(error) => return Err(error.into()),
     };
     // With --no-wait the execution may take a moment to appear. A scheduled fire at the same

@@ -236,6 +236,10 @@ impl RestateAdmin {
                 let url = self.endpoint.base_url.to_string();
                 match failure {
                     Failure::Unreachable(reason) => RestateError::Unreachable { url, reason },
+                    Failure::TimedOut(after) => RestateError::Unreachable {
+                        url,
+                        reason: format!("no answer within {}s", after.as_secs()),
+                    },
                     Failure::Carrier(failure) => RestateError::Carrier { url, failure },
                     Failure::Body(reason) => RestateError::Decode {
                         method: method.clone(),
