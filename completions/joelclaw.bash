@@ -1300,7 +1300,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__install)
-            opts="-h -V --replicas --image --storage-class --storage --dry-run --force-conflicts --wait-timeout --no-wait --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --replicas --image --storage-class --storage --volume-permissions --dry-run --force-conflicts --wait-timeout --no-wait --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1320,6 +1320,10 @@ _joelclaw() {
                     ;;
                 --storage)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume-permissions)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --wait-timeout)
@@ -1412,7 +1416,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__manifest)
-            opts="-h -V --replicas --image --storage-class --storage --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --replicas --image --storage-class --storage --volume-permissions --base-url --namespace --service-name --service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1432,6 +1436,10 @@ _joelclaw() {
                     ;;
                 --storage)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume-permissions)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --base-url)

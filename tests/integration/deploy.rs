@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::{FakeCluster, cron, free_port, repo_root, run, run_json, snapshot, wait_for};
 
@@ -130,14 +130,32 @@ mod live {
         copy
     }
 
-    fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+    /// A data volume as `fsGroup` leaves it: owned by root, group-writable by the pod's group.
+    fn fs_group_volume(data: &Path, index: usize) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
-        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
-        // Like a volume under `fsGroup`: owned by root, group-writable by the pod's group.
         let data_dir = data.join(format!("node-{index}"));
         std::fs::create_dir_all(&data_dir).unwrap();
         std::os::unix::fs::chown(&data_dir, Some(0), Some(NON_ROOT)).unwrap();
         std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o2775)).unwrap();
+        data_dir
+    }
+
+    fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+        let data_dir = fs_group_volume(data, index);
+        start_on(binary, data, &data_dir, args, serf, index, Stdio::null())
+    }
+
+    /// Starts node `index` as the non-root user on `data_dir`, its stderr to `stderr`.
+    fn start_on(
+        binary: &Path,
+        data: &Path,
+        data_dir: &Path,
+        args: &[String],
+        serf: &[u16],
+        index: usize,
+        stderr: Stdio,
+    ) -> Node {
+        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
         // The pod's writable /tmp (an emptyDir): Dkron's executor plugins put their sockets there.
         let tmp = data.join(format!("tmp-{index}"));
         std::fs::create_dir_all(&tmp).unwrap();
@@ -190,7 +208,7 @@ mod live {
             .env("HOME", &tmp)
             .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("setpriv runs the binary as a non-root user");
         Node { child, http }
@@ -285,6 +303,175 @@ mod live {
             .filter(|member| member["statusText"] == "alive")
             .count();
         assert_eq!(alive, 3, "{members:#}");
+    }
+    /// The init container as rendered: its command (with the volume's mount path replaced by
+    /// `volume`), and `setpriv` flags that give the process exactly the user, capabilities and
+    /// no-new-privileges its securityContext asks for (a container runtime sets the bounding,
+    /// permitted and effective sets to the added capabilities; for uid 0 an exec keeps them).
+    fn rendered_init(volume: &Path) -> Command {
+        let documents = manifest_documents(&[]);
+        let set = document(&documents, "StatefulSet", "dkron");
+        let init = &set["spec"]["template"]["spec"]["initContainers"][0];
+        assert_eq!(init["name"], "volume-permissions");
+        let mount = init["volumeMounts"][0]["mountPath"].as_str().unwrap();
+        let command: Vec<String> = init["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|part| {
+                part.as_str()
+                    .unwrap()
+                    .replace(mount, volume.to_str().unwrap())
+            })
+            .collect();
+        let security = &init["securityContext"];
+        assert_eq!(security["capabilities"]["drop"], json!(["ALL"]));
+        let capabilities: String = security["capabilities"]["add"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|cap| format!(",+{}", cap.as_str().unwrap().to_lowercase()))
+            .collect();
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args([
+            format!("--reuid={}", security["runAsUser"]),
+            format!("--regid={}", security["runAsGroup"]),
+            "--clear-groups".to_string(),
+            "--inh-caps=-all".to_string(),
+            format!("--bounding-set=-all{capabilities}"),
+        ]);
+        if security["allowPrivilegeEscalation"] == false {
+            setpriv.arg("--no-new-privs");
+        }
+        setpriv.args(&command);
+        setpriv
+    }
+
+    /// Sets a command's user and capabilities by hand (`setpriv` flags before the command).
+    fn with_privileges(init: &Command, flags: &[&str]) -> Command {
+        let rendered: Vec<_> = init.get_args().collect();
+        // The rendered command follows the setpriv flags: `/bin/sh -c SCRIPT`.
+        let command = &rendered[rendered.len() - 3..];
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args(flags).args(command);
+        setpriv
+    }
+
+    /// What a Dkron that once ran as root leaves on a local-path volume: everything root's.
+    fn root_owned_volume(dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let volume = dir.join("volume");
+        std::fs::create_dir_all(volume.join("raft/snapshots")).unwrap();
+        std::fs::write(volume.join("raft/raft.db"), b"").unwrap();
+        std::fs::set_permissions(
+            volume.join("raft/raft.db"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        for path in [
+            &volume,
+            &volume.join("raft"),
+            &volume.join("raft/snapshots"),
+        ] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        volume
+    }
+
+    fn owners(volume: &Path) -> Vec<(String, u32, u32)> {
+        use std::os::unix::fs::MetadataExt;
+        let mut found = Vec::new();
+        let mut pending = vec![volume.to_path_buf()];
+        while let Some(path) = pending.pop() {
+            let metadata = std::fs::symlink_metadata(&path).unwrap();
+            found.push((path.display().to_string(), metadata.uid(), metadata.gid()));
+            if metadata.is_dir() {
+                pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_rendered_init_container_hands_a_root_owned_volume_to_the_non_root_agent() {
+        let _extra = crate::support::extra_dkron_lock();
+        let dir = dir_for_non_root();
+        let binary = executable_copy(dir.path());
+        let volume = root_owned_volume(dir.path());
+        let args = rendered_agent_args("1");
+        // Two runs of node 0's command line, each on its own ports.
+        let serf = [free_port(), free_port()];
+
+        // Without the init container: the failure of the reference deployment.
+        let log = dir.path().join("without-init.log");
+        let mut node = start_on(
+            &binary,
+            dir.path(),
+            &volume,
+            &args,
+            &serf,
+            0,
+            std::fs::File::create(&log).unwrap().into(),
+        );
+        let exit = wait_for("the agent to give up", Duration::from_secs(60), || {
+            node.child.try_wait().unwrap()
+        });
+        assert!(!exit.success());
+        let said = std::fs::read_to_string(&log).unwrap();
+        assert!(said.contains("permission denied"), "{said}");
+
+        let init = rendered_init(&volume);
+        // Narrowest privilege: root without CAP_CHOWN cannot do it, and neither can a non-root
+        // user granted CAP_CHOWN (a runtime sets no ambient capabilities, so exec drops it).
+        let (code, _, stderr) = run(&mut with_privileges(
+            &init,
+            &[
+                "--reuid=0",
+                "--regid=0",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+            ],
+        ));
+        assert_ne!(code, 0, "chown needs CAP_CHOWN");
+        assert!(stderr.contains("Operation not permitted"), "{stderr}");
+        let non_root = format!("--reuid={NON_ROOT}");
+        let (code, _, _) = run(&mut with_privileges(
+            &init,
+            &[
+                &non_root,
+                "--regid=65532",
+                "--clear-groups",
+                "--inh-caps=+chown",
+                "--bounding-set=-all,+chown",
+                "--no-new-privs",
+            ],
+        ));
+        assert_ne!(code, 0, "a non-root user keeps no capability across exec");
+        assert!(owners(&volume).iter().all(|(_, uid, _)| *uid == 0));
+
+        // As rendered: uid 0, CAP_CHOWN only, no new privileges.
+        let (code, _, stderr) = run(&mut rendered_init(&volume));
+        assert_eq!(code, 0, "{stderr}");
+        let owned = owners(&volume);
+        assert!(
+            owned
+                .iter()
+                .all(|(_, uid, gid)| (*uid, *gid) == (NON_ROOT, NON_ROOT)),
+            "{owned:?}"
+        );
+
+        // Now the agent runs as the non-root user on that volume, and a restart's init is a no-op.
+        let node = start_on(&binary, dir.path(), &volume, &args, &serf, 1, Stdio::null());
+        wait_for("the agent to lead", Duration::from_secs(60), || {
+            get(node.http, "/v1/isleader").filter(|(status, _)| *status == 200)
+        });
+        assert_leader_known(&node);
+        drop(node);
+        assert!(owners(&volume).iter().all(|(_, uid, _)| *uid == NON_ROOT));
+        let (code, _, stderr) = run(&mut rendered_init(&volume));
+        assert_eq!(code, 0, "the init of a restart: {stderr}");
     }
 }
 
