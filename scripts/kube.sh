@@ -406,18 +406,6 @@ stop_all() {
   rm -rf "$1/etcd" "$1/env" "$1/kcm-certs" "$1/scheduler-certs"
 }
 
-cmd_down() {
-  [[ $# -eq 1 ]] || usage
-  local start
-  start="$(now_ms)"
-  if [[ ! -d "$1" ]]; then
-    log "down: no control plane directory $1; nothing to stop"
-    return 0
-  fi
-  stop_all "$(cd "$1" && pwd -P)"
-  log "down: stopped in $(since "$start")"
-}
-
 cmd_versions() {
   local rc=0 name
   for name in "${SERVICES[@]}"; do
@@ -429,20 +417,6 @@ cmd_versions() {
     fi
   done
   return "$rc"
-}
-
-main() {
-  [[ $# -ge 1 ]] || usage
-  local command="$1"
-  shift
-  case "$command" in
-    install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-    up) cmd_up "$@" ;;
-    down) cmd_down "$@" ;;
-    versions) [[ $# -eq 0 ]] || usage; cmd_versions ;;
-    -h | --help | help) usage ;;
-    *) usage ;;
-  esac
 }
 
 main "$@"

@@ -254,18 +254,6 @@ cmd_up() {
   log "up: stack ready in $(since "$start") (env in $dir/env; stop with: $0 down $dir)"
 }
 
-cmd_down() {
-  [[ $# -eq 1 ]] || usage
-  local start
-  start="$(now_ms)"
-  if [[ ! -d "$1" ]]; then
-    log "down: no stack directory $1; nothing to stop"
-    return 0
-  fi
-  stop_all "$(cd "$1" && pwd -P)"
-  log "down: stopped in $(since "$start")"
-}
-
 cmd_versions() {
   local rc=0
   if [[ -x "$DKRON" ]]; then
@@ -281,20 +269,6 @@ cmd_versions() {
     rc=1
   fi
   return "$rc"
-}
-
-main() {
-  [[ $# -ge 1 ]] || usage
-  local command="$1"
-  shift
-  case "$command" in
-    install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-    up) cmd_up "$@" ;;
-    down) cmd_down "$@" ;;
-    versions) [[ $# -eq 0 ]] || usage; cmd_versions ;;
-    -h | --help | help) usage ;;
-    *) usage ;;
-  esac
 }
 
 main "$@"

@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Process plumbing shared by scripts/stack.sh and scripts/kube.sh: clocks for the timings on
 # stderr, free loopback ports, servers started detached with their pid and start time recorded
-# (so a reused pid is never mistaken for ours), readiness polling, and stopping whole process
-# groups. Sourced, not run. The caller defines `log MESSAGE...` and sets TIMEOUT (seconds).
+# (so a reused pid is never mistaken for ours), readiness polling, stopping whole process groups,
+# and the two scripts' common command line (install / up DIR / down DIR / versions). Sourced, not
+# run. The caller defines `log MESSAGE...`, `die MESSAGE...`, `usage`, `stop_all DIR` and the
+# `cmd_install`, `cmd_up DIR`, `cmd_versions` commands, and sets TIMEOUT (seconds).
 
 # Milliseconds since the epoch, from bash's own clock (no fork).
 now_ms() {
@@ -143,4 +145,32 @@ stop_services() {
     fi
   done
   for name in "$@"; do rm -f "$dir/$name.pid"; done
+}
+
+# cmd_down DIR: stop what `up` started in DIR (nothing to do when DIR does not exist).
+cmd_down() {
+  [[ $# -eq 1 ]] || usage
+  local start
+  start="$(now_ms)"
+  if [[ ! -d "$1" ]]; then
+    log "down: no directory $1; nothing to stop"
+    return 0
+  fi
+  stop_all "$(cd "$1" && pwd -P)"
+  log "down: stopped in $(since "$start")"
+}
+
+# main COMMAND ARGS...: the scripts' shared dispatch.
+main() {
+  [[ $# -ge 1 ]] || usage
+  local command="$1"
+  shift
+  case "$command" in
+    install) [[ $# -eq 0 ]] || usage; cmd_install ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    versions) [[ $# -eq 0 ]] || usage; cmd_versions ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+  esac
 }
