@@ -360,7 +360,8 @@ impl Plane {
 }
 
 impl Namespace {
-    /// `joelclaw restate cron <args>` as the operator, in this namespace.
+    /// `joelclaw restate cron <args>` as the operator, in this namespace (and the stack's Restate
+    /// admin API directly, when the stack runs: Restate is not deployed in the test namespaces).
     pub fn cron(&self, args: &[&str]) -> Command {
         let kubeconfig = self
             .kubeconfig
@@ -370,6 +371,9 @@ impl Namespace {
         command
             .args(["--namespace", &self.name])
             .env("KUBECONFIG", kubeconfig);
+        if let Ok(admin) = std::env::var("JOELCLAW_TEST_RESTATE_ADMIN") {
+            command.env("RESTATE_ADMIN_URL", admin);
+        }
         command
     }
 
