@@ -43,6 +43,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -52,7 +56,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader, members and job counts')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the jobs managed by joelclaw (every Dkron job with --all)')
             [CompletionResult]::new('enable-health', 'enable-health', [CompletionResultType]::ParameterValue, 'Create or update the Restate health-check job (from tier1.toml), optionally run it now')
             [CompletionResult]::new('sync-tier1', 'sync-tier1', [CompletionResultType]::ParameterValue, 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune')
@@ -69,6 +73,8 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Show a job''s recent fires end to end: slot, executions, what Restate did')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Check the soak: each job''s expected fires against what Dkron and Restate did')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -77,10 +83,15 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--skip-restate', '--skip-restate', [CompletionResultType]::ParameterName, 'Check Dkron only (do not reach Restate''s admin API)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -93,6 +104,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -114,6 +129,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -134,6 +153,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -168,6 +191,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -187,6 +214,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -206,6 +237,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -227,6 +262,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -249,6 +288,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -268,6 +311,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -288,6 +335,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -306,6 +357,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -324,6 +379,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -341,6 +400,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -360,6 +423,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -377,6 +444,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -395,6 +466,10 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
             [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
@@ -407,8 +482,58 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'joelclaw;restate;cron;trace' {
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'How many fires to show')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'How far from its slot a fire may start and still count')
+            [CompletionResult]::new('--stuck-after', '--stuck-after', [CompletionResultType]::ParameterName, 'An invocation not completed this long after it was created counts as stuck')
+            [CompletionResult]::new('--server-timezone', '--server-timezone', [CompletionResultType]::ParameterName, 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'joelclaw;restate;cron;audit' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'End of the window (RFC 3339; default: now)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Only the managed jobs of this set')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'How far from its slot a fire may start and still count (narrowed to half the gap between a job''s slots)')
+            [CompletionResult]::new('--stuck-after', '--stuck-after', [CompletionResultType]::ParameterName, 'An invocation not completed this long after it was created counts as stuck')
+            [CompletionResult]::new('--server-timezone', '--server-timezone', [CompletionResultType]::ParameterName, 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
+            [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
+            [CompletionResult]::new('--service-port', '--service-port', [CompletionResultType]::ParameterName, 'The Service port (number or name); default: the port named `http`, else 8080')
+            [CompletionResult]::new('--restate-admin-url', '--restate-admin-url', [CompletionResultType]::ParameterName, 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel')
+            [CompletionResult]::new('--restate-namespace', '--restate-namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Restate Service (default: --namespace)')
+            [CompletionResult]::new('--restate-service-name', '--restate-service-name', [CompletionResultType]::ParameterName, 'The Restate Service the admin tunnel forwards to')
+            [CompletionResult]::new('--restate-service-port', '--restate-service-port', [CompletionResultType]::ParameterName, 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Kubeconfig context to use (default: the current context)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour; NO_COLOR turns `auto` off')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'joelclaw;restate;cron;help' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader, members and job counts')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the jobs managed by joelclaw (every Dkron job with --all)')
             [CompletionResult]::new('enable-health', 'enable-health', [CompletionResultType]::ParameterValue, 'Create or update the Restate health-check job (from tier1.toml), optionally run it now')
             [CompletionResult]::new('sync-tier1', 'sync-tier1', [CompletionResultType]::ParameterValue, 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune')
@@ -425,6 +550,8 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Show a job''s recent fires end to end: slot, executions, what Restate did')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Check the soak: each job''s expected fires against what Dkron and Restate did')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -479,6 +606,12 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;cron;help;history' {
             break
         }
+        'joelclaw;restate;cron;help;trace' {
+            break
+        }
+        'joelclaw;restate;cron;help;audit' {
+            break
+        }
         'joelclaw;restate;cron;help;help' {
             break
         }
@@ -488,7 +621,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;restate;help;cron' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader, members and job counts')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the jobs managed by joelclaw (every Dkron job with --all)')
             [CompletionResult]::new('enable-health', 'enable-health', [CompletionResultType]::ParameterValue, 'Create or update the Restate health-check job (from tier1.toml), optionally run it now')
             [CompletionResult]::new('sync-tier1', 'sync-tier1', [CompletionResultType]::ParameterValue, 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune')
@@ -505,6 +638,8 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Show a job''s recent fires end to end: slot, executions, what Restate did')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Check the soak: each job''s expected fires against what Dkron and Restate did')
             break
         }
         'joelclaw;restate;help;cron;status' {
@@ -558,6 +693,12 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;help;cron;history' {
             break
         }
+        'joelclaw;restate;help;cron;trace' {
+            break
+        }
+        'joelclaw;restate;help;cron;audit' {
+            break
+        }
         'joelclaw;restate;help;help' {
             break
         }
@@ -571,7 +712,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;help;restate;cron' {
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader, members and job counts')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the jobs managed by joelclaw (every Dkron job with --all)')
             [CompletionResult]::new('enable-health', 'enable-health', [CompletionResultType]::ParameterValue, 'Create or update the Restate health-check job (from tier1.toml), optionally run it now')
             [CompletionResult]::new('sync-tier1', 'sync-tier1', [CompletionResultType]::ParameterValue, 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune')
@@ -588,6 +729,8 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Pause a job (disable it) and record who paused it and why')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused job (enable it) and clear its pause record')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Show a job''s executions, newest first (Dkron keeps the last 100)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Show a job''s recent fires end to end: slot, executions, what Restate did')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Check the soak: each job''s expected fires against what Dkron and Restate did')
             break
         }
         'joelclaw;help;restate;cron;status' {
@@ -639,6 +782,12 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;help;restate;cron;history' {
+            break
+        }
+        'joelclaw;help;restate;cron;trace' {
+            break
+        }
+        'joelclaw;help;restate;cron;audit' {
             break
         }
         'joelclaw;help;help' {

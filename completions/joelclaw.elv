@@ -38,6 +38,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -47,7 +51,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand status 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations'
             cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
             cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
             cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
@@ -64,6 +68,8 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand pause 'Pause a job (disable it) and record who paused it and why'
             cand resume 'Resume a paused job (enable it) and clear its pause record'
             cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
+            cand trace 'Show a job''s recent fires end to end: slot, executions, what Restate did'
+            cand audit 'Check the soak: each job''s expected fires against what Dkron and Restate did'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'joelclaw;restate;cron;status'= {
@@ -71,10 +77,15 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
             cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --skip-restate 'Check Dkron only (do not reach Restate''s admin API)'
             cand --json 'Print one JSON document (the agent envelope) instead of tables'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -86,6 +97,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -106,6 +121,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -125,6 +144,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -158,6 +181,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -176,6 +203,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -194,6 +225,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -214,6 +249,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -235,6 +274,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -253,6 +296,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -272,6 +319,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -289,6 +340,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -306,6 +361,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -322,6 +381,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -340,6 +403,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -356,6 +423,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -373,6 +444,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
             cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
             cand --context 'Kubeconfig context to use (default: the current context)'
             cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
             cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
@@ -384,8 +459,56 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'joelclaw;restate;cron;trace'= {
+            cand --last 'How many fires to show'
+            cand --tolerance 'How far from its slot a fire may start and still count'
+            cand --stuck-after 'An invocation not completed this long after it was created counts as stuck'
+            cand --server-timezone 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'joelclaw;restate;cron;audit'= {
+            cand --since 'Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time'
+            cand --until 'End of the window (RFC 3339; default: now)'
+            cand --set 'Only the managed jobs of this set'
+            cand --tolerance 'How far from its slot a fire may start and still count (narrowed to half the gap between a job''s slots)'
+            cand --stuck-after 'An invocation not completed this long after it was created counts as stuck'
+            cand --server-timezone 'The time zone of Dkron''s servers, in which Dkron reads `@` descriptors and jobs without a timezone'
+            cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
+            cand --namespace 'Kubernetes namespace of the Dkron Service'
+            cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
+            cand --service-port 'The Service port (number or name); default: the port named `http`, else 8080'
+            cand --restate-admin-url 'Reach Restate''s admin API (port 9070) directly at this URL instead of through a tunnel'
+            cand --restate-namespace 'Kubernetes namespace of the Restate Service (default: --namespace)'
+            cand --restate-service-name 'The Restate Service the admin tunnel forwards to'
+            cand --restate-service-port 'The Restate Service''s admin port (number or name); default: the port named `admin`, else 9070'
+            cand --context 'Kubeconfig context to use (default: the current context)'
+            cand --kubeconfig 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod''s service account)'
+            cand --timeout 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)'
+            cand --color 'When to use colour; NO_COLOR turns `auto` off'
+            cand --json 'Print one JSON document (the agent envelope) instead of tables'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'joelclaw;restate;cron;help'= {
-            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand status 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations'
             cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
             cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
             cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
@@ -402,6 +525,8 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand pause 'Pause a job (disable it) and record who paused it and why'
             cand resume 'Resume a paused job (enable it) and clear its pause record'
             cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
+            cand trace 'Show a job''s recent fires end to end: slot, executions, what Restate did'
+            cand audit 'Check the soak: each job''s expected fires against what Dkron and Restate did'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'joelclaw;restate;cron;help;status'= {
@@ -438,6 +563,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         }
         &'joelclaw;restate;cron;help;history'= {
         }
+        &'joelclaw;restate;cron;help;trace'= {
+        }
+        &'joelclaw;restate;cron;help;audit'= {
+        }
         &'joelclaw;restate;cron;help;help'= {
         }
         &'joelclaw;restate;help'= {
@@ -445,7 +574,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'joelclaw;restate;help;cron'= {
-            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand status 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations'
             cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
             cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
             cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
@@ -462,6 +591,8 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand pause 'Pause a job (disable it) and record who paused it and why'
             cand resume 'Resume a paused job (enable it) and clear its pause record'
             cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
+            cand trace 'Show a job''s recent fires end to end: slot, executions, what Restate did'
+            cand audit 'Check the soak: each job''s expected fires against what Dkron and Restate did'
         }
         &'joelclaw;restate;help;cron;status'= {
         }
@@ -497,6 +628,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         }
         &'joelclaw;restate;help;cron;history'= {
         }
+        &'joelclaw;restate;help;cron;trace'= {
+        }
+        &'joelclaw;restate;help;cron;audit'= {
+        }
         &'joelclaw;restate;help;help'= {
         }
         &'joelclaw;help'= {
@@ -507,7 +642,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand cron 'Manage the Dkron jobs that fire Restate pipelines on a schedule'
         }
         &'joelclaw;help;restate;cron'= {
-            cand status 'Show Dkron''s health, leader, members and job counts'
+            cand status 'Show Dkron''s health, leader and jobs, and Restate''s health and registrations'
             cand list 'List the jobs managed by joelclaw (every Dkron job with --all)'
             cand enable-health 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
             cand sync-tier1 'Make Dkron''s jobs match tier1.toml: plan, then create, update or prune'
@@ -524,6 +659,8 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand pause 'Pause a job (disable it) and record who paused it and why'
             cand resume 'Resume a paused job (enable it) and clear its pause record'
             cand history 'Show a job''s executions, newest first (Dkron keeps the last 100)'
+            cand trace 'Show a job''s recent fires end to end: slot, executions, what Restate did'
+            cand audit 'Check the soak: each job''s expected fires against what Dkron and Restate did'
         }
         &'joelclaw;help;restate;cron;status'= {
         }
@@ -558,6 +695,10 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         &'joelclaw;help;restate;cron;resume'= {
         }
         &'joelclaw;help;restate;cron;history'= {
+        }
+        &'joelclaw;help;restate;cron;trace'= {
+        }
+        &'joelclaw;help;restate;cron;audit'= {
         }
         &'joelclaw;help;help'= {
         }

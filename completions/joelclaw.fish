@@ -36,6 +36,10 @@ complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_se
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l namespace -d 'Kubernetes namespace of the Dkron Service' -r
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l service-name -d 'The Dkron ClusterIP Service the tunnel forwards to' -r
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l service-port -d 'The Service port (number or name); default: the port named `http`, else 8080' -r
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l restate-admin-url -d 'Reach Restate\'s admin API (port 9070) directly at this URL instead of through a tunnel' -r
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l restate-namespace -d 'Kubernetes namespace of the Restate Service (default: --namespace)' -r
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l restate-service-name -d 'The Restate Service the admin tunnel forwards to' -r
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l restate-service-port -d 'The Restate Service\'s admin port (number or name); default: the port named `admin`, else 9070' -r
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l context -d 'Kubeconfig context to use (default: the current context)' -r
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l kubeconfig -d 'Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config; in a pod without either, the pod\'s service account)' -r -F
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l timeout -d 'Seconds to wait for each Dkron request (a triggered run waits for the job instead)' -r
@@ -45,7 +49,7 @@ never\t'Never colour'"
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -l json -d 'Print one JSON document (the agent envelope) instead of tables'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -s V -l version -d 'Print version'
-complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "status" -d 'Show Dkron\'s health, leader, members and job counts'
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "status" -d 'Show Dkron\'s health, leader and jobs, and Restate\'s health and registrations'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "list" -d 'List the jobs managed by joelclaw (every Dkron job with --all)'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "enable-health" -d 'Create or update the Restate health-check job (from tier1.toml), optionally run it now'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "sync-tier1" -d 'Make Dkron\'s jobs match tier1.toml: plan, then create, update or prune'
@@ -62,6 +66,8 @@ complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_se
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "pause" -d 'Pause a job (disable it) and record who paused it and why'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "resume" -d 'Resume a paused job (enable it) and clear its pause record'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "history" -d 'Show a job\'s executions, newest first (Dkron keeps the last 100)'
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "trace" -d 'Show a job\'s recent fires end to end: slot, executions, what Restate did'
+complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "audit" -d 'Check the soak: each job\'s expected fires against what Dkron and Restate did'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from cron" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from help" -f -a "cron" -d 'Manage the Dkron jobs that fire Restate pipelines on a schedule'
 complete -c joelclaw -n "__fish_joelclaw_using_subcommand restate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -37,8 +37,8 @@ pub enum RestateCommand {
     /// short-lived in-process Kubernetes port-forward to the Dkron Service (or directly with
     /// --base-url / DKRON_URL), prints tables on a terminal, and prints one JSON envelope with --json.
     ///
-    /// Exit codes: 0 ok, 1 operation failed or Dkron unhealthy, 2 usage or input error,
-    /// 3 drift found by `sync-tier1 --check`.
+    /// Exit codes: 0 ok, 1 operation failed, Dkron or Restate unhealthy, or an audit not clean,
+    /// 2 usage or input error, 3 drift found by `sync-tier1 --check`.
     Cron(CronArgs),
 }
 
@@ -68,6 +68,23 @@ pub struct GlobalArgs {
     /// The Service port (number or name); default: the port named `http`, else 8080.
     #[arg(long, global = true, value_name = "PORT")]
     pub service_port: Option<PortRef>,
+
+    /// Reach Restate's admin API (port 9070) directly at this URL instead of through a tunnel.
+    #[arg(long, global = true, env = "RESTATE_ADMIN_URL", value_name = "URL", value_parser = parse_base_url)]
+    pub restate_admin_url: Option<Url>,
+
+    /// Kubernetes namespace of the Restate Service (default: --namespace).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub restate_namespace: Option<String>,
+
+    /// The Restate Service the admin tunnel forwards to.
+    #[arg(long, global = true, default_value = "restate", value_name = "NAME")]
+    pub restate_service_name: String,
+
+    /// The Restate Service's admin port (number or name); default: the port named `admin`, else
+    /// 9070.
+    #[arg(long, global = true, value_name = "PORT")]
+    pub restate_service_port: Option<PortRef>,
 
     /// Kubeconfig context to use (default: the current context).
     #[arg(long, global = true, value_name = "NAME")]

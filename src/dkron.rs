@@ -7,7 +7,6 @@
 //! base URL is reached (directly or through a tunnel) is decided in `crate::tunnel`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::error::ErrorKind;
+use crate::http::{CarrierFailure, Endpoint, Failure, TransportNote, display_path};
 
 /// Metadata key and value that mark a job as written (and therefore owned) by this tool.
 pub const MANAGED_BY_KEY: &str = "managed-by";
@@ -26,6 +26,16 @@ pub const SET_KEY: &str = "set";
 pub const PAUSED_BY: &str = "paused-by";
 pub const PAUSED_AT: &str = "paused-at";
 pub const PAUSED_REASON: &str = "paused-reason";
+/// Metadata key of the last pause a `resume` ended: `<paused-at>/<resumed-at>` (an RFC 3339
+/// interval), so `audit` can tell a paused stretch from missed fires after the job runs again.
+pub const LAST_PAUSE: &str = "last-pause";
+/// Metadata keys a sync writes beside ownership: the runtime, the Inngest function a job replaced,
+/// and the Restate target (which lets a URL be split back into base, service, key and handler).
+pub const RUNTIME_KEY: &str = "runtime";
+pub const MIGRATED_FROM_KEY: &str = "migrated_from";
+pub const RESTATE_SERVICE_KEY: &str = "restate-service";
+pub const RESTATE_HANDLER_KEY: &str = "restate-handler";
+pub const RESTATE_KEY_KEY: &str = "restate-key";
 
 /// A job as Dkron's API returns and accepts it. Every field of Dkron v4 is modelled and any other is
 /// kept in `extra`, so a job read and written back loses nothing (writes are full replacements).
@@ -155,15 +165,7 @@ impl Execution {
     /// The Restate invocation id in the output (`/send` answers `{"invocationId":"inv_…"}`),
     /// wherever it stands (Dkron puts error text before the body on failure).
     pub fn invocation_id(&self) -> Option<String> {
-        let start = self.output.find("\"invocationId\"")?;
-        let rest = &self.output[start + "\"invocationId\"".len()..];
-        let value = rest
-            .trim_start()
-            .strip_prefix(':')?
-            .trim_start()
-            .strip_prefix('"')?;
-        let id: String = value.chars().take_while(|c| *c != '"').collect();
-        (!id.is_empty()).then_some(id)
+        crate::restate::ingress::invocation_id(&self.output)
     }
 }
 
@@ -294,68 +296,34 @@ struct Answer {
     total_count: Option<u64>,
 }
 
-/// Why the thing that carries connections to Dkron (the tunnel) failed, as it reported it.
-#[derive(Debug, Clone)]
-pub struct CarrierFailure {
-    pub kind: ErrorKind,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-/// Asks the carrier for its last failure when a connection to Dkron breaks.
-#[derive(Clone)]
-pub struct TransportNote(Arc<dyn Fn() -> Option<CarrierFailure> + Send + Sync>);
-
-impl std::fmt::Debug for TransportNote {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TransportNote")
-    }
-}
-
-/// The client. Cheap to clone; all requests go to `base_url`.
+/// The client. Cheap to clone; all requests go to the endpoint's base URL.
 #[derive(Debug, Clone)]
 pub struct DkronClient {
-    http: reqwest::Client,
-    base_url: Url,
-    /// Budget of every request but a run (which blocks for the job's duration).
-    timeout: Duration,
-    transport_note: Option<TransportNote>,
+    endpoint: Endpoint,
 }
 
 impl DkronClient {
     pub fn new(base_url: Url, timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("joelclaw/", env!("CARGO_PKG_VERSION")))
-            // Dkron redirects on a trailing slash; we never send one, so a redirect is a bug to see.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
-            http,
-            base_url,
-            timeout,
-            transport_note: None,
+            endpoint: Endpoint::new(base_url, timeout)?,
         })
     }
 
     /// Lets a transport failure report the carrier's own failure (its code, text and hint).
-    pub fn with_transport_note(
-        mut self,
-        note: Arc<dyn Fn() -> Option<CarrierFailure> + Send + Sync>,
-    ) -> Self {
-        self.transport_note = Some(TransportNote(note));
+    pub fn with_transport_note(mut self, note: TransportNote) -> Self {
+        self.endpoint = self.endpoint.with_transport_note(note);
         self
+    }
+
+    /// Requests sent so far (retries included).
+    pub fn requests_sent(&self) -> usize {
+        self.endpoint.requests_sent()
     }
 
     /// Builds `<base>/<segments…>`, percent-encoding each segment (job names may hold any lower-case
     /// letter Dkron accepts, `ß` included).
     fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.base_url.clone();
-        url.path_segments_mut()
-            .expect("base URL is http(s)")
-            .pop_if_empty()
-            .extend(segments);
-        url
+        self.endpoint.url(segments)
     }
 
     async fn send(
@@ -367,48 +335,32 @@ impl DkronClient {
     ) -> Result<Answer, DkronError> {
         let path = display_path(&url);
         // Reads and the full-replace job write are idempotent: one retry after a dropped
-        // connection (a pod replaced under a tunnel, a proxy reset) is safe. Deletes and runs are not.
+        // connection is safe. Deletes and runs are not.
         let idempotent =
             method == Method::GET || (method == Method::POST && url.path().ends_with("/v1/jobs"));
-        let mut retried = false;
-        let response = loop {
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .timeout(timeout);
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            match request.send().await {
-                Ok(response) => break response,
-                Err(error) if idempotent && !retried && !error.is_timeout() => retried = true,
-                Err(error) => {
-                    let url = self.base_url.to_string();
-                    return Err(
-                        match self.transport_note.as_ref().and_then(|note| (note.0)()) {
-                            Some(failure) => DkronError::Carrier { url, failure },
-                            None => DkronError::Unreachable {
-                                url,
-                                reason: transport_reason(&error),
-                            },
-                        },
-                    );
+        let answer = self
+            .endpoint
+            .send(method.clone(), url, body, &[], timeout, idempotent)
+            .await
+            .map_err(|failure| {
+                let url = self.endpoint.base_url.to_string();
+                match failure {
+                    Failure::Unreachable(reason) => DkronError::Unreachable { url, reason },
+                    Failure::Carrier(failure) => DkronError::Carrier { url, failure },
+                    Failure::Body(reason) => DkronError::Decode {
+                        method: method.clone(),
+                        path: path.clone(),
+                        reason,
+                    },
                 }
-            }
-        };
-        let status = response.status();
-        let whom = header(&response, "x-whom");
-        let total_count = header(&response, "x-total-count").and_then(|v| v.parse().ok());
-        let body = response.text().await.map_err(|error| DkronError::Decode {
-            method: method.clone(),
-            path: path.clone(),
-            reason: format!("the body could not be read: {}", transport_reason(&error)),
-        })?;
+            })?;
         Ok(Answer {
-            status,
-            whom,
-            body,
-            total_count,
+            status: answer.status,
+            whom: answer.header("x-whom"),
+            total_count: answer
+                .header("x-total-count")
+                .and_then(|value| value.parse().ok()),
+            body: answer.body,
         })
     }
 
@@ -447,7 +399,12 @@ impl DkronClient {
     /// `GET /health`: the status code and whatever body came back.
     pub async fn health(&self) -> Result<(StatusCode, String), DkronError> {
         let answer = self
-            .send(Method::GET, self.url(&["health"]), None, self.timeout)
+            .send(
+                Method::GET,
+                self.url(&["health"]),
+                None,
+                self.endpoint.timeout,
+            )
             .await?;
         Ok((answer.status, answer.body))
     }
@@ -455,7 +412,13 @@ impl DkronClient {
     pub async fn agent(&self) -> Result<AgentInfo, DkronError> {
         let url = self.url(&["v1"]);
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await?
             .0)
     }
@@ -463,7 +426,13 @@ impl DkronClient {
     pub async fn members(&self) -> Result<Vec<Member>, DkronError> {
         let url = self.url(&["v1", "members"]);
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await?
             .0)
     }
@@ -472,7 +441,13 @@ impl DkronClient {
     pub async fn leader(&self) -> Result<Option<Member>, DkronError> {
         let url = self.url(&["v1", "leader"]);
         match self
-            .call::<Option<Member>>(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call::<Option<Member>>(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await
         {
             Ok((leader, _)) => Ok(leader),
@@ -503,7 +478,13 @@ impl DkronClient {
     pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
         let url = self.jobs_url(metadata, &[]);
         Ok(self
-            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await?
             .0)
     }
@@ -515,7 +496,13 @@ impl DkronClient {
         let url = self.jobs_url(metadata, &[("_start", "0"), ("_end", "0")]);
         let path = display_path(&url);
         let (_, answer) = self
-            .call::<serde_json::Value>(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call::<serde_json::Value>(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await?;
         answer.total_count.ok_or_else(|| DkronError::Decode {
             method: Method::GET,
@@ -528,7 +515,13 @@ impl DkronClient {
     pub async fn get_job(&self, name: &str) -> Result<Option<Job>, DkronError> {
         let url = self.url(&["v1", "jobs", name]);
         match self
-            .call(Method::GET, url, None, StatusCode::OK, self.timeout)
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await
         {
             Ok((job, _)) => Ok(Some(job)),
@@ -547,7 +540,7 @@ impl DkronClient {
             url,
             Some(&body),
             StatusCode::CREATED,
-            self.timeout,
+            self.endpoint.timeout,
         )
         .await?;
         Ok(())
@@ -557,7 +550,13 @@ impl DkronClient {
     pub async fn delete_job(&self, name: &str) -> Result<Job, DkronError> {
         let url = self.url(&["v1", "jobs", name]);
         Ok(self
-            .call(Method::DELETE, url, None, StatusCode::OK, self.timeout)
+            .call(
+                Method::DELETE,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
             .await?
             .0)
     }
@@ -565,12 +564,28 @@ impl DkronClient {
     /// Executions of a job, newest first. Dkron answers a store error with 200 and an empty body;
     /// that reads as no executions.
     pub async fn executions(&self, name: &str) -> Result<Vec<Execution>, DkronError> {
+        self.executions_with_output(name, None).await
+    }
+
+    /// Executions of a job with each output cut to its last `output_limit` bytes (Dkron keeps the
+    /// end, where the target's response body — Restate's invocation id — stands).
+    pub async fn executions_with_output(
+        &self,
+        name: &str,
+        output_limit: Option<usize>,
+    ) -> Result<Vec<Execution>, DkronError> {
         let mut url = self.url(&["v1", "jobs", name, "executions"]);
         url.query_pairs_mut()
             .append_pair("_sort", "id")
             .append_pair("_order", "DESC");
+        if let Some(limit) = output_limit {
+            url.query_pairs_mut()
+                .append_pair("output_size_limit", &limit.to_string());
+        }
         let path = display_path(&url);
-        let answer = self.send(Method::GET, url, None, self.timeout).await?;
+        let answer = self
+            .send(Method::GET, url, None, self.endpoint.timeout)
+            .await?;
         if answer.status != StatusCode::OK {
             return Err(DkronError::Status {
                 status: answer.status,
@@ -609,35 +624,6 @@ impl DkronClient {
                 body: answer.body,
             })
         }
-    }
-}
-
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
-}
-
-fn display_path(url: &Url) -> String {
-    match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    }
-}
-
-/// The innermost cause of a transport error ("connection refused", "operation timed out").
-fn transport_reason(error: &reqwest::Error) -> String {
-    let mut source: &dyn std::error::Error = error;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    let inner = source.to_string();
-    if error.is_timeout() {
-        format!("timed out ({inner})")
-    } else {
-        inner
     }
 }
 

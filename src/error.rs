@@ -54,6 +54,11 @@ pub enum ErrorKind {
     Tunnel,
     InstallFailed,
     InstallTimeout,
+    RestateUnreachable,
+    RestateError,
+    TargetNotRegistered,
+    AuditFailed,
+    AuditIncomplete,
 }
 
 impl ErrorKind {
@@ -85,6 +90,11 @@ impl ErrorKind {
             Self::Tunnel => "RESTATE_CRON_TUNNEL_FAILED",
             Self::InstallFailed => "RESTATE_CRON_INSTALL_FAILED",
             Self::InstallTimeout => "RESTATE_CRON_INSTALL_TIMEOUT",
+            Self::RestateUnreachable => "RESTATE_CRON_RESTATE_UNREACHABLE",
+            Self::RestateError => "RESTATE_CRON_RESTATE_ERROR",
+            Self::TargetNotRegistered => "RESTATE_CRON_TARGET_NOT_REGISTERED",
+            Self::AuditFailed => "RESTATE_CRON_AUDIT_FAILED",
+            Self::AuditIncomplete => "RESTATE_CRON_AUDIT_INCOMPLETE",
         }
     }
 
@@ -147,6 +157,9 @@ pub fn classify(error: &anyhow::Error) -> (ErrorKind, Option<&CliError>) {
         }
         if let Some(dkron) = cause.downcast_ref::<crate::dkron::DkronError>() {
             return (dkron.kind(), None);
+        }
+        if let Some(restate) = cause.downcast_ref::<crate::restate::admin::RestateError>() {
+            return (restate.kind(), None);
         }
     }
     (ErrorKind::Failed, None)

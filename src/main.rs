@@ -3,13 +3,20 @@
 //! `main` parses the command line, builds the printer and the command context, runs one command and
 //! maps its outcome to the documented exit code. Usage errors are enveloped in `--json` mode too.
 
+mod audit;
 mod cli;
 mod commands;
 mod dkron;
 mod error;
+mod evidence;
+mod fires;
+mod http;
+mod local_zone;
 mod manifests;
 mod output;
 mod reconcile;
+mod restate;
+mod schedule;
 mod signals;
 mod tunnel;
 

@@ -94,6 +94,9 @@ pub struct Report {
     pub failure: Option<CliError>,
     /// Already printed by the command itself (`dashboard` reports before it waits).
     pub silent: bool,
+    /// Things a person should know that do not fail the command: printed on stderr as
+    /// `warning: …` in human mode (a `--json` result carries them itself).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -104,6 +107,7 @@ impl Report {
             next_actions: Vec::new(),
             failure: None,
             silent: false,
+            warnings: Vec::new(),
         }
     }
 
@@ -123,6 +127,11 @@ impl Report {
 
     pub fn failed(mut self, error: CliError) -> Self {
         self.failure = Some(error);
+        self
+    }
+
+    pub fn warn(mut self, warning: impl Into<String>) -> Self {
+        self.warnings.push(warning.into());
         self
     }
 }
@@ -185,6 +194,15 @@ impl Printer {
             if !report.human.is_empty() {
                 write_stdout(&ensure_newline(&report.human));
             }
+            if !report.warnings.is_empty() {
+                let styles = self.stderr_styles;
+                let text: String = report
+                    .warnings
+                    .iter()
+                    .map(|warning| format!("{} {warning}\n", styles.warn("warning:")))
+                    .collect();
+                let _ = std::io::stderr().write_all(text.as_bytes());
+            }
             if let Some(error) = &report.failure {
                 self.error_text(&error.message, &[], error.hint.as_deref());
             }
@@ -207,10 +225,14 @@ impl Printer {
             .filter(|cause| *cause != message)
             .collect();
         let hint = cli.and_then(|cli| cli.hint.clone()).or_else(|| {
-            error
-                .chain()
-                .find_map(|cause| cause.downcast_ref::<crate::dkron::DkronError>())
-                .and_then(|dkron| dkron.hint().map(str::to_string))
+            error.chain().find_map(|cause| {
+                if let Some(dkron) = cause.downcast_ref::<crate::dkron::DkronError>() {
+                    return dkron.hint().map(str::to_string);
+                }
+                cause
+                    .downcast_ref::<crate::restate::admin::RestateError>()
+                    .and_then(|restate| restate.hint().map(str::to_string))
+            })
         });
         if self.json {
             let mut full = message.clone();
@@ -306,6 +328,11 @@ pub fn table(header: &[&str]) -> Table {
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header(header.iter().copied());
     table
+}
+
+/// "1 job", "2 jobs".
+pub fn plural(count: usize, noun: &str) -> String {
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
 }
 
 /// The current time, or `JOELCLAW_NOW` (RFC 3339) so output can be made deterministic in tests.

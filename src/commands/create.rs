@@ -8,11 +8,11 @@ use super::Context;
 use super::sync_tier1::apply_one;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::with_content_type;
-use crate::manifests::schedule::{Schedule, parse_zone};
 use crate::manifests::{
     Header, JobDef, check_name, check_segment, parse_restate_url, resolve_header,
 };
 use crate::output::Report;
+use crate::schedule::{Schedule, parse_zone};
 
 /// Create one Dkron HTTP job that POSTs to a Restate handler.
 #[derive(Debug, clap::Args)]

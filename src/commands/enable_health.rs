@@ -9,8 +9,8 @@ use super::sync_tier1::apply_one;
 use super::{Context, load_manifest};
 use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::schedule::{Schedule, parse_zone};
 use crate::output::Report;
+use crate::schedule::{Schedule, parse_zone};
 
 /// The manifest entry this command writes.
 pub const HEALTH_JOB: &str = "restate-health-check";

@@ -18,15 +18,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
-use url::Url;
 
 use super::Context;
-use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::{FieldChange, Rendered, render};
 use crate::manifests::{self, Manifest, Overrides};
 use crate::output::Report;
 use crate::reconcile::{self, Action, Live, PlanOptions};
+use crate::restate::target::RestateTarget;
 use crate::tunnel::AccessInfo;
 
 /// The set written when no managed job names one.
@@ -443,7 +443,7 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
     }
     let config = &job.executor_config;
     let mut notes = Vec::new();
-    let target = Target::parse(config.get("url").map_or("", String::as_str), &job.metadata)?;
+    let target = RestateTarget::parse(config.get("url").map_or("", String::as_str), &job.metadata)?;
 
     let mut headers = Vec::new();
     let mut secrets = Vec::new();
@@ -545,7 +545,7 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
             .filter(|display| !display.is_empty() && *display != job.name),
         schedule,
         timezone,
-        migrated_from: job.metadata.get("migrated_from").cloned(),
+        migrated_from: job.metadata.get(MIGRATED_FROM_KEY).cloned(),
         service: target.service,
         handler: target.handler,
         key: target.key,
@@ -558,110 +558,6 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
         secrets,
         notes,
     })
-}
-
-/// The Restate target of a `/send` URL.
-#[derive(Debug, PartialEq)]
-struct Target {
-    restate_url: String,
-    service: String,
-    key: Option<String>,
-    handler: String,
-}
-
-impl Target {
-    /// Splits `{restate_url}/{service}[/{key}]/{handler}/send`. The metadata this tool writes
-    /// (`restate-service`, `restate-handler`, `restate-key`) says where the target starts; without
-    /// it, three segments before `/send` are read as service, key and handler, two as service and
-    /// handler, and more as a base path followed by service and handler (the URL is the same
-    /// either way).
-    fn parse(text: &str, metadata: &BTreeMap<String, String>) -> Result<Self, String> {
-        let url = Url::parse(text).map_err(|_| format!("url `{text}` is not a URL"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("url `{text}` is not http(s)"));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(format!(
-                "url `{text}` has a query or fragment, which tier1.toml cannot express"
-            ));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("the url carries credentials, which tier1.toml does not hold".to_string());
-        }
-        let raw: Vec<&str> = url
-            .path_segments()
-            .map(Iterator::collect)
-            .unwrap_or_default();
-        let not_send = || {
-            format!(
-                "url `{text}` is not a Restate `{{restate_url}}/{{service}}[/{{key}}]/{{handler}}/send` URL; tier1.toml writes fire-and-forget `/send` calls"
-            )
-        };
-        let Some((&"send", path)) = raw.split_last() else {
-            return Err(not_send());
-        };
-        let decoded: Vec<String> = path
-            .iter()
-            .map(|segment| percent_decode(segment))
-            .collect::<Option<_>>()
-            .ok_or_else(|| format!("url `{text}` has a path that is not UTF-8"))?;
-        let from_metadata = match (
-            metadata.get("restate-service"),
-            metadata.get("restate-handler"),
-        ) {
-            (Some(service), Some(handler)) => {
-                let key = metadata.get("restate-key");
-                let suffix: Vec<&String> = std::iter::once(service)
-                    .chain(key)
-                    .chain(std::iter::once(handler))
-                    .collect();
-                let tail: Vec<&String> = decoded.iter().rev().take(suffix.len()).rev().collect();
-                (tail == suffix).then(|| (decoded.len() - suffix.len(), key.is_some()))
-            }
-            _ => None,
-        };
-        let (base_len, keyed) = match from_metadata {
-            Some(found) => found,
-            None => match decoded.len() {
-                2 => (0, false),
-                3 => (0, true),
-                n if n > 3 => (n - 2, false),
-                _ => return Err(not_send()),
-            },
-        };
-        let target = &decoded[base_len..];
-        let mut base = url.clone();
-        base.set_path(&format!("/{}", path[..base_len].join("/")));
-        Ok(Self {
-            restate_url: base.as_str().trim_end_matches('/').to_string(),
-            service: target[0].clone(),
-            key: keyed.then(|| target[1].clone()),
-            handler: target[target.len() - 1].clone(),
-        })
-    }
-}
-
-fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = bytes
-            .get(index + 1..index + 3)
-            .and_then(|pair| std::str::from_utf8(pair).ok())
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-        match (bytes[index], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                index += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Header names whose values are likely credentials: never written into the file.
@@ -1207,27 +1103,5 @@ body = "just a string"
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
-    }
-
-    #[test]
-    fn target_urls_split_by_metadata_first() {
-        let metadata = BTreeMap::from([
-            ("restate-service".to_string(), "svc".to_string()),
-            ("restate-handler".to_string(), "run".to_string()),
-        ]);
-        let target = Target::parse("http://h:1/base/path/svc/run/send", &metadata).unwrap();
-        assert_eq!(
-            target,
-            Target {
-                restate_url: "http://h:1/base/path".to_string(),
-                service: "svc".to_string(),
-                key: None,
-                handler: "run".to_string(),
-            }
-        );
-        let target = Target::parse("http://h/svc/a%20b%2Fc/run/send", &BTreeMap::new()).unwrap();
-        assert_eq!(target.key.as_deref(), Some("a b/c"));
-        assert_eq!(target.restate_url, "http://h");
-        assert!(Target::parse("http://h/send", &BTreeMap::new()).is_err());
     }
 }

@@ -95,7 +95,10 @@ pub async fn run(context: &Context, args: InstallArgs) -> anyhow::Result<Report>
         no_wait,
     } = args;
     let deployment = deployment.deployment(context.namespace())?;
-    let (client, cluster) = context.kubernetes().await?;
+    let crate::tunnel::kubernetes::Cluster {
+        client,
+        info: cluster,
+    } = context.cluster().await?.clone();
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
     params.force = force_conflicts;

@@ -68,7 +68,7 @@ pub fn job_row(job: &Job) -> JobRow {
         executor: job.executor.clone(),
         managed: job.is_managed(),
         set: job.set().map(str::to_string),
-        migrated_from: job.metadata.get("migrated_from").cloned(),
+        migrated_from: job.metadata.get(crate::dkron::MIGRATED_FROM_KEY).cloned(),
         target: job.executor_config.get("url").cloned(),
         next: job.next,
         success_count: job.success_count,

@@ -4,6 +4,7 @@
 //! [`Report`]; it never prints. [`Context`] carries the printer and opens Dkron access lazily, so
 //! commands that fail on their input never touch the network.
 
+mod audit;
 pub mod completions;
 mod create;
 mod dashboard;
@@ -19,6 +20,7 @@ mod pause;
 mod run;
 mod status;
 mod sync_tier1;
+mod trace;
 mod validate;
 
 use clap::Subcommand;
@@ -28,7 +30,11 @@ use crate::cli::GlobalArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::{self, Manifest, ManifestError, Overrides};
 use crate::output::{Printer, Report};
-use crate::tunnel::{self, AccessSettings, DkronAccess};
+use crate::tunnel::kubernetes::Cluster;
+use crate::tunnel::resolve::ServiceRole;
+use crate::tunnel::{
+    self, AccessSettings, DkronAccess, RestateAccess, RestateSettings, ServiceSpec,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum CronCommand {
@@ -49,6 +55,8 @@ pub enum CronCommand {
     Pause(pause::PauseArgs),
     Resume(pause::ResumeArgs),
     History(history::HistoryArgs),
+    Trace(trace::TraceArgs),
+    Audit(audit::AuditArgs),
 }
 
 impl CronCommand {
@@ -72,6 +80,8 @@ impl CronCommand {
             Self::Pause(_) => "pause",
             Self::Resume(_) => "resume",
             Self::History(_) => "history",
+            Self::Trace(_) => "trace",
+            Self::Audit(_) => "audit",
         }
     }
 
@@ -100,14 +110,22 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
         CronCommand::Pause(args) => pause::pause(context, args).await,
         CronCommand::Resume(args) => pause::resume(context, args).await,
         CronCommand::History(args) => history::run(context, args).await,
+        CronCommand::Trace(args) => trace::run(context, args).await,
+        CronCommand::Audit(args) => audit::run(context, args).await,
     }
 }
 
-/// What every command may need: the printer and (on first use) access to Dkron.
+/// What every command may need: the printer and (on first use) access to Dkron, to Restate's admin
+/// API and to the Kubernetes cluster both tunnels go through.
 pub struct Context {
     pub printer: Printer,
+    kubeconfig: Option<std::path::PathBuf>,
+    kube_context: Option<String>,
     access_settings: AccessSettings,
+    restate_settings: RestateSettings,
+    cluster: OnceCell<Cluster>,
     access: OnceCell<DkronAccess>,
+    restate: OnceCell<RestateAccess>,
 }
 
 impl Context {
@@ -117,59 +135,107 @@ impl Context {
             namespace,
             service_name,
             service_port,
+            restate_admin_url,
+            restate_namespace,
+            restate_service_name,
+            restate_service_port,
             context,
             kubeconfig,
             timeout,
             json: _,
             color: _,
         } = global.clone();
+        let timeout = std::time::Duration::from_secs(timeout);
         Self {
             printer,
+            kubeconfig,
+            kube_context: context,
+            restate_settings: RestateSettings {
+                admin_url: restate_admin_url,
+                service: ServiceSpec {
+                    namespace: restate_namespace.unwrap_or_else(|| namespace.clone()),
+                    service: restate_service_name,
+                    port: restate_service_port,
+                    role: ServiceRole::RestateAdmin,
+                },
+                timeout,
+            },
             access_settings: AccessSettings {
                 base_url,
-                namespace,
-                service_name,
-                service_port,
-                context,
-                kubeconfig,
-                timeout: std::time::Duration::from_secs(timeout),
+                service: ServiceSpec {
+                    namespace,
+                    service: service_name,
+                    port: service_port,
+                    role: ServiceRole::Dkron,
+                },
+                timeout,
                 local_port: 0,
             },
+            cluster: OnceCell::new(),
             access: OnceCell::new(),
+            restate: OnceCell::new(),
         }
+    }
+
+    /// The Kubernetes cluster of `--kubeconfig`/`--context`, connected on first use and shared by
+    /// every tunnel of the command.
+    pub async fn cluster(&self) -> anyhow::Result<&Cluster> {
+        Ok(self
+            .cluster
+            .get_or_try_init(|| {
+                tunnel::kubernetes::client(self.kubeconfig.as_ref(), self.kube_context.as_deref())
+            })
+            .await?)
     }
 
     /// Access to Dkron, opened on first use and held until the command ends.
     pub async fn dkron(&self) -> anyhow::Result<&DkronAccess> {
         self.access
+            .get_or_try_init(|| self.open_dkron(&self.access_settings))
+            .await
+    }
+
+    /// Access to Restate's admin API, opened on first use and held until the command ends.
+    pub async fn restate(&self) -> anyhow::Result<&RestateAccess> {
+        self.restate
             .get_or_try_init(|| async {
-                if self.access_settings.base_url.is_none() {
+                let settings = &self.restate_settings;
+                let cluster = match settings.admin_url {
+                    Some(_) => None,
+                    None => Some(self.cluster().await?),
+                };
+                if cluster.is_some() {
                     self.printer.progress(&format!(
                         "opening a tunnel to svc/{} in {}…",
-                        self.access_settings.service_name, self.access_settings.namespace
+                        settings.service.service, settings.service.namespace
                     ));
                 }
-                let opened = tunnel::open(&self.access_settings).await;
+                let opened = tunnel::open_restate(settings, cluster).await;
                 self.printer.progress_done();
                 opened
             })
             .await
     }
 
-    /// The Kubernetes namespace the command works in.
-    pub fn namespace(&self) -> &str {
-        &self.access_settings.namespace
+    async fn open_dkron(&self, settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
+        let cluster = match settings.base_url {
+            Some(_) => None,
+            None => Some(self.cluster().await?),
+        };
+        if cluster.is_some() {
+            self.printer.progress(&format!(
+                "opening a tunnel to svc/{} in {}…",
+                settings.service.service, settings.service.namespace
+            ));
+        }
+        let opened = tunnel::open_dkron(settings, cluster).await;
+        self.printer.progress_done();
+        opened
     }
 
-    /// A Kubernetes client for the configured cluster (no tunnel).
-    pub async fn kubernetes(
-        &self,
-    ) -> anyhow::Result<(kube::Client, tunnel::kubernetes::ClusterInfo)> {
-        Ok(tunnel::kubernetes::client(
-            self.access_settings.kubeconfig.as_ref(),
-            self.access_settings.context.as_deref(),
-        )
-        .await?)
+    /// The Kubernetes namespace the command works in.
+    pub fn namespace(&self) -> &str {
+        &self.access_settings.service.namespace
     }
 
     /// A separate access whose tunnel listens on `local_port` (0: any free port).
@@ -178,7 +244,7 @@ impl Context {
             local_port,
             ..self.access_settings.clone()
         };
-        tunnel::open(&settings).await
+        self.open_dkron(&settings).await
     }
 }
 

@@ -1,22 +1,22 @@
 //! `next`: when jobs fire, computed locally the way Dkron's scheduler computes it (robfig/cron v3
-//! behind Dkron's extcron, see `manifests::schedule`), shown in each job's zone and the local one.
-//! For live jobs the first fire after now is checked against the `next` Dkron stores, which Dkron
-//! computes without the job's timezone whenever a job is written (docs/dkron-observed.md §5).
+//! behind Dkron's extcron, see `crate::schedule`), shown in each job's zone and the local one.
+//! For live jobs the first fire after now is checked against the `next` Dkron stores
+//! (`schedule::stored_next` knows why the two differ). This file only gathers, shows and tells.
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::schedule::{
-    DkronKind, DkronSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time,
-};
+use crate::local_zone::LocalZone;
 use crate::manifests::{self, Overrides};
 use crate::output::{Report, Styles, now, table};
+use crate::schedule::stored_next::{self, Check, Status};
+use crate::schedule::{Kind, LiveSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time};
 use crate::tunnel::AccessInfo;
 
 /// Show when jobs fire next, computed the way Dkron computes it.
@@ -114,7 +114,7 @@ pub struct JobFires {
     pub projected: bool,
     pub notes: Vec<String>,
     /// Live jobs: Dkron's stored `next` against ours.
-    pub dkron: Option<DkronCheck>,
+    pub dkron: Option<Check>,
     /// Why the schedule could not be read.
     pub error: Option<String>,
 }
@@ -130,25 +130,6 @@ pub struct Fire {
     /// `first-of-repeated-hour` / `second-of-repeated-hour`: the wall time happens twice that day
     /// (clocks fall back) and Dkron fires at both.
     pub dst: Option<&'static str>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DkronCheck {
-    /// What Dkron stores (`null` for its zero time).
-    pub next: Option<DateTime<Utc>>,
-    /// Our first fire strictly after `now`.
-    pub computed: Option<DateTime<Utc>>,
-    pub status: CheckStatus,
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CheckStatus {
-    Match,
-    Mismatch,
-    NotCompared,
 }
 
 /// What the computation needs of a job, live or from a manifest.
@@ -234,7 +215,7 @@ pub async fn run(context: &Context, args: NextArgs) -> anyhow::Result<Report> {
                 .filter(|job| {
                     job.dkron
                         .as_ref()
-                        .is_some_and(|check| check.status == CheckStatus::Mismatch)
+                        .is_some_and(|check| check.status == Status::Mismatch)
                 })
                 .count(),
         },
@@ -326,7 +307,7 @@ fn fires_of(input: &Input, settings: &Settings) -> JobFires {
         dkron: None,
         error: None,
     };
-    let schedule = match DkronSchedule::parse(&input.name, &input.schedule, &input.timezone, server)
+    let schedule = match LiveSchedule::parse(&input.name, &input.schedule, &input.timezone, server)
     {
         Ok(schedule) => schedule,
         Err(error) => {
@@ -335,33 +316,20 @@ fn fires_of(input: &Input, settings: &Settings) -> JobFires {
         }
     };
     let shown_in = schedule.zone().or(job_zone).unwrap_or(server);
-    job.kind = Some(schedule.kind_name());
+    job.kind = Some(schedule.kind.name());
     job.scheduled_as = Some(schedule.effective.clone());
     job.shown_in = shown_in.name().to_string();
     job.cadence = schedule.cadence();
     let dkron_next = input.live.as_ref().and_then(|live| live.next);
 
-    let times = match &schedule.kind {
-        DkronKind::Every(every) => match (dkron_next, chrono::Duration::from_std(*every)) {
-            // The phase is the scheduler's: count on from the next fire it stored.
-            (Some(anchor), Ok(every)) if input.enabled && every > chrono::Duration::zero() => {
-                job.projected = true;
-                let behind = if anchor > from {
-                    0
-                } else {
-                    (from - anchor).num_seconds() / every.num_seconds() + 1
-                };
-                let first = anchor + every * i32::try_from(behind).unwrap_or(0);
-                (0..count)
-                    .filter_map(|index| {
-                        first.checked_add_signed(every * i32::try_from(index).ok()?)
-                    })
-                    .filter(|time| *time > from)
-                    .collect()
-            }
-            _ => Vec::new(),
-        },
-        _ => schedule.fires(from, count),
+    // `@every` has no calendar: its times are counted on from the `next` Dkron stored.
+    let anchor = dkron_next.filter(|_| input.enabled);
+    let times = match schedule.every_fires(anchor, from, count) {
+        Some(times) => {
+            job.projected = true;
+            times
+        }
+        None => schedule.fires(from, count),
     };
     job.fires = times
         .iter()
@@ -382,28 +350,26 @@ fn fires_of(input: &Input, settings: &Settings) -> JobFires {
         .collect();
 
     job.notes = notes(input, &schedule, &times, settings);
-    if let DkronKind::Cron { zone, source, .. } = &schedule.kind {
+    if let Some((zone, source)) = schedule.zone {
         job.evaluated_in = Some(zone.name().to_string());
-        job.zone_source = Some(*source);
+        job.zone_source = Some(source);
     }
     if let Some(live) = &input.live {
-        job.dkron = Some(check(input, live, &schedule, now, server));
+        job.dkron = Some(stored_next::check(live, &schedule, now, server));
     }
     job
 }
 
 fn notes(
     input: &Input,
-    schedule: &DkronSchedule,
+    schedule: &LiveSchedule,
     times: &[DateTime<Utc>],
     settings: &Settings,
 ) -> Vec<String> {
     let server = settings.server;
     let mut notes = Vec::new();
-    match &schedule.kind {
-        DkronKind::Cron {
-            spec, zone, source, ..
-        } => {
+    match (&schedule.kind, schedule.zone) {
+        (Kind::Cron(spec), Some((zone, source))) => {
             match source {
                 ZoneSource::Server if input.timezone.is_empty() => notes.push(format!(
                     "no timezone: Dkron reads the schedule in its server's local time ({server}, see --server-timezone)"
@@ -420,7 +386,7 @@ fn notes(
             }
             let scan_end = settings.from + chrono::Duration::days(SKIP_SCAN_DAYS);
             let until = times.last().map_or(scan_end, |last| (*last).min(scan_end));
-            for skipped in spec.skipped(*zone, settings.from, until) {
+            for skipped in spec.skipped(zone, settings.from, until) {
                 let more = match skipped.more {
                     0 => String::new(),
                     more => format!(" and {more} more of its times"),
@@ -432,7 +398,7 @@ fn notes(
                     skipped.gap_end.format("%H:%M"),
                 ));
             }
-            if times.iter().any(|at| repeated_wall_time(*zone, *at).is_some()) {
+            if times.iter().any(|at| repeated_wall_time(zone, *at).is_some()) {
                 notes.push(format!(
                     "a fire falls in an hour that {zone} repeats when its clocks fall back: Dkron fires at both"
                 ));
@@ -449,20 +415,20 @@ fn notes(
                 );
             }
         }
-        DkronKind::Every(_) if times.is_empty() => notes.push(
+        (Kind::Every(_), _) if times.is_empty() => notes.push(
             "`@every` counts from when Dkron's scheduler added the job (each write restarts it): no calendar times without a live `next`"
                 .to_string(),
         ),
-        DkronKind::Every(_) => notes.push(
+        (Kind::Every(_), _) => notes.push(
             "`@every` times are counted on from Dkron's `next` (each write restarts the phase)"
                 .to_string(),
         ),
-        DkronKind::At(at) if times.is_empty() => notes.push(format!(
+        (Kind::At(at), _) if times.is_empty() => notes.push(format!(
             "the `@at` time ({}) is not after {}: no fire",
             format_in(at),
             format_in(&settings.from)
         )),
-        DkronKind::At(_) | DkronKind::Manually => {}
+        (Kind::At(_) | Kind::Manually | Kind::Cron(_), _) => {}
     }
     if !input.enabled {
         notes.push("the job is disabled: Dkron does not fire it until it is enabled".to_string());
@@ -482,180 +448,6 @@ fn notes(
         }
     }
     notes
-}
-
-/// Compares Dkron's stored `next` with our first fire after now, and explains a difference.
-fn check(
-    input: &Input,
-    live: &Job,
-    schedule: &DkronSchedule,
-    now: DateTime<Utc>,
-    server: Tz,
-) -> DkronCheck {
-    let dkron = live.next;
-    let computed = match &schedule.kind {
-        DkronKind::Every(_) => None,
-        _ => schedule.next_after(now),
-    };
-    let not_compared = |reason: &str| DkronCheck {
-        next: dkron,
-        computed,
-        status: CheckStatus::NotCompared,
-        reason: Some(reason.to_string()),
-    };
-    if !input.enabled {
-        return not_compared(
-            "the job is disabled: Dkron's scheduler has no entry for it, and its `next` is whatever was computed when it was written",
-        );
-    }
-    if let DkronKind::Every(_) = schedule.kind {
-        return not_compared(
-            "`@every` counts from when Dkron's scheduler added the job; its times are counted on from Dkron's `next`",
-        );
-    }
-    if live.starts_at.is_some_and(|starts| starts > now) {
-        return not_compared("starts_at is in the future: Dkron shows it as `next`");
-    }
-    if dkron == computed {
-        return DkronCheck {
-            next: dkron,
-            computed,
-            status: CheckStatus::Match,
-            reason: None,
-        };
-    }
-    DkronCheck {
-        next: dkron,
-        computed,
-        status: CheckStatus::Mismatch,
-        reason: Some(explain(input, schedule, dkron, computed, now, server)),
-    }
-}
-
-fn explain(
-    input: &Input,
-    schedule: &DkronSchedule,
-    dkron: Option<DateTime<Utc>>,
-    computed: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-    server: Tz,
-) -> String {
-    let (dkron, computed) = match (dkron, computed) {
-        (None, Some(computed)) => {
-            return format!(
-                "Dkron stores no `next` (its zero time) although the schedule fires at {}; the scheduler still fires then",
-                format_in(&computed)
-            );
-        }
-        (Some(dkron), None) => {
-            return format!(
-                "Dkron expects a fire at {} but the schedule has none after now (was the job changed since Dkron computed it?)",
-                format_in(&dkron)
-            );
-        }
-        (Some(dkron), Some(computed)) => (dkron, computed),
-        (None, None) => return "no difference".to_string(),
-    };
-    let zone = schedule.zone().unwrap_or(server);
-    let one_second = chrono::Duration::seconds(1);
-    let is_fire_of = |other: &DkronSchedule| other.next_after(dkron - one_second) == Some(dkron);
-    // What Dkron computes when a job is written: the schedule without its timezone.
-    let as_written = DkronSchedule::parse(&input.name, &input.schedule, "", server).ok();
-    if let Some(as_written) = as_written.filter(|written| written.zone() != schedule.zone())
-        && is_fire_of(&as_written)
-    {
-        let mut reason = format!(
-            "Dkron computed its `next` without the timezone, reading the schedule in its server's local time ({server}) instead of {zone}, as it does whenever a job is created or updated (docs/dkron-observed.md §5)"
-        );
-        if dkron > computed {
-            reason.push_str(
-                "; a run or a fire stores the scheduler's time only when it is later than the stored one, so this wrong, later value stays until a fire or run finds the scheduler's next time past it (normally at the job's first scheduled fire). The job still fires at the computed time",
-            );
-        } else {
-            reason.push_str(
-                "; the job has not run since it was written (a run stores the scheduler's correct time). The job still fires at the computed time",
-            );
-        }
-        return reason;
-    }
-    if dkron < now {
-        return format!(
-            "Dkron's `next` ({}) is in the past: the job has not fired or run since Dkron computed it",
-            format_in(&dkron)
-        );
-    }
-    let offset = |at: DateTime<Utc>| zone.offset_from_utc_datetime(&at.naive_utc()).fix();
-    if offset(dkron) != offset(computed) {
-        return format!(
-            "a clock change in {zone} lies between the two times: Dkron's time-zone data or DST handling differ from ours (robfig/cron skips a wall time that does not exist and fires twice in a repeated hour)"
-        );
-    }
-    if is_fire_of(schedule) {
-        return "Dkron's `next` is a later fire time of the same schedule: the stored `next` only ever moves later (a run keeps the later of the stored and the scheduler's time)".to_string();
-    }
-    "Dkron's `next` is not a fire time of this schedule as Dkron's scheduler reads it (was the job changed since?)".to_string()
-}
-
-/// The local zone for display: `TZ` if it names a zone, else the system's (/etc/localtime).
-enum LocalZone {
-    Named(Tz),
-    /// A `TZ` that is not a zone name (a POSIX rule): the C library's reading of it.
-    System(String),
-}
-
-impl LocalZone {
-    fn detect() -> Self {
-        if let Some(value) = std::env::var_os("TZ") {
-            let value = value.to_string_lossy().into_owned();
-            let name = value.strip_prefix(':').unwrap_or(&value);
-            if name.is_empty() {
-                return Self::Named(Tz::UTC);
-            }
-            let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, name)| name);
-            return name
-                .parse()
-                .map_or_else(|_| Self::System(format!("TZ={value}")), Self::Named);
-        }
-        let from_link = std::fs::read_link("/etc/localtime")
-            .ok()
-            .and_then(|target| {
-                let target = target.to_string_lossy().into_owned();
-                let (_, name) = target.rsplit_once("zoneinfo/")?;
-                name.parse().ok()
-            });
-        let from_file = || {
-            std::fs::read_to_string("/etc/timezone")
-                .ok()
-                .and_then(|text| text.trim().parse().ok())
-        };
-        from_link
-            .or_else(from_file)
-            .map_or_else(|| Self::System("system".to_string()), Self::Named)
-    }
-
-    fn name(&self) -> String {
-        match self {
-            Self::Named(zone) => zone.name().to_string(),
-            Self::System(name) => name.clone(),
-        }
-    }
-
-    fn rfc3339(&self, at: DateTime<Utc>) -> String {
-        match self {
-            Self::Named(zone) => at.with_timezone(zone).to_rfc3339(),
-            Self::System(_) => at.with_timezone(&chrono::Local).to_rfc3339(),
-        }
-    }
-
-    fn text(&self, at: DateTime<Utc>) -> String {
-        match self {
-            Self::Named(zone) => format_in(&at.with_timezone(zone)),
-            Self::System(_) => at
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S %:z")
-                .to_string(),
-        }
-    }
 }
 
 fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> String {
@@ -733,7 +525,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
         }
     }
 
-    let checks: Vec<(&JobFires, &DkronCheck)> = result
+    let checks: Vec<(&JobFires, &Check)> = result
         .jobs
         .iter()
         .filter_map(|job| job.dkron.as_ref().map(|check| (job, check)))
@@ -748,9 +540,9 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
             |time: Option<DateTime<Utc>>| time.map_or("never".to_string(), |t| format_in(&t));
         for (job, check) in &checks {
             let status = match check.status {
-                CheckStatus::Match => styles.good("ok"),
-                CheckStatus::Mismatch => styles.bad("MISMATCH"),
-                CheckStatus::NotCompared => styles.dim("not compared"),
+                Status::Match => styles.good("ok"),
+                Status::Mismatch => styles.bad("MISMATCH"),
+                Status::NotCompared => styles.dim("not compared"),
             };
             table.add_row(vec![
                 job.name.clone(),
@@ -763,7 +555,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
         for (job, check) in &checks {
             if let Some(reason) = &check.reason {
                 let label = match check.status {
-                    CheckStatus::Mismatch => styles.bad("mismatch:"),
+                    Status::Mismatch => styles.bad("mismatch:"),
                     _ => styles.dim("not compared:"),
                 };
                 text.push_str(&format!("{label} {}: {reason}\n", job.name));

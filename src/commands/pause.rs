@@ -3,12 +3,14 @@
 //! Both write the whole job back with `disabled` set (never Dkron's `/toggle`, which flips the
 //! flag, so a retried request would undo itself) and keep every other field. A pause records who
 //! paused, when and why in the job's metadata (`paused-by`, `paused-at`, `paused-reason`), which
-//! `list` shows and `sync-tier1` respects; `resume` removes them.
+//! `list` shows and `sync-tier1` respects; `resume` removes them and keeps the stretch it ended as
+//! `last-pause` (`<paused-at>/<resumed-at>`), which `audit` reads so the paused slots are not
+//! counted as missed.
 
 use serde::Serialize;
 
 use super::Context;
-use crate::dkron::{Job, PAUSED_AT, PAUSED_BY, PAUSED_REASON};
+use crate::dkron::{Job, LAST_PAUSE, PAUSED_AT, PAUSED_BY, PAUSED_REASON};
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
 use crate::tunnel::AccessInfo;
@@ -82,7 +84,16 @@ pub async fn pause(context: &Context, args: PauseArgs) -> anyhow::Result<Report>
 
 pub async fn resume(context: &Context, args: ResumeArgs) -> anyhow::Result<Report> {
     let ResumeArgs { name, force } = args;
-    set(context, &name, force, |job| {
+    let at = crate::output::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    set(context, &name, force, move |job| {
+        // The stretch the job was paused stays on record (`last-pause`), so an `audit` after the
+        // resume does not count its slots as missed.
+        if job.disabled
+            && let Some(paused_at) = job.metadata.get(PAUSED_AT).cloned()
+        {
+            job.metadata
+                .insert(LAST_PAUSE.to_string(), format!("{paused_at}/{at}"));
+        }
         job.disabled = false;
         for key in [PAUSED_BY, PAUSED_AT, PAUSED_REASON] {
             job.metadata.remove(key);

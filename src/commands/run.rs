@@ -59,9 +59,15 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
         .hint(format!("`joelclaw restate cron resume {name}` enables it"))
         .into());
     }
-    let triggered_ns = (chrono::Utc::now() - chrono::Duration::seconds(1))
-        .timestamp_nanos_opt()
-        .unwrap_or_default();
+    // The run's execution group is the one that was not there before the call (a group is the
+    // trigger time, but on Dkron's clock, so ours can only say which new one is nearest).
+    let before: std::collections::BTreeSet<i64> = client
+        .executions(&name)
+        .await?
+        .iter()
+        .map(|execution| execution.group)
+        .collect();
+    let triggered_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let timeout_seconds: u64 = job
         .executor_config
         .get("timeout")
@@ -79,16 +85,16 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
         }
         Err(error) => return Err(error.into()),
     };
-    // The run's group is the first triggered at or after our call; with --no-wait it may take a
-    // moment to appear.
+    // With --no-wait the execution may take a moment to appear. A scheduled fire at the same
+    // moment is another new group; the one nearest our call is ours.
     let mut execution: Option<Execution> = None;
     for _ in 0..20 {
         let executions = client.executions(&name).await?;
         if let Some(group) = executions
             .iter()
             .map(|execution| execution.group)
-            .filter(|group| *group >= triggered_ns)
-            .min()
+            .filter(|group| !before.contains(group))
+            .min_by_key(|group| (group - triggered_ns).unsigned_abs())
         {
             execution = executions
                 .into_iter()

@@ -1,7 +1,9 @@
 //! `status`: is Dkron healthy, who leads, who is a member, how many jobs, where the dashboard is,
 //! and (through a tunnel) the Kubernetes side: the StatefulSet, the Service, each pod, and how the
-//! tunnel was made. An unhealthy Dkron (health not 200, no Raft leader, or fewer ready replicas than
-//! desired) prints the report and exits 1.
+//! tunnel was made; then Restate's side: its admin API's health and version, and whether every
+//! managed job's target service and handler is registered. An unhealthy Dkron (health not 200, no
+//! Raft leader, or fewer ready replicas than desired), an unreachable Restate or an unregistered
+//! target prints the report and exits 1.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -9,23 +11,36 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::Context;
-use crate::dkron::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::STATEFUL_SET;
 use crate::output::{Report, Styles, table};
+use crate::restate::admin::Registration;
+use crate::restate::target::RestateTarget;
 use crate::tunnel::resolve::usable;
 use crate::tunnel::{AccessInfo, Resolver};
 
-/// Show Dkron's health, leader, members and job counts.
+/// Show Dkron's health, leader and jobs, and Restate's health and registrations.
+///
+/// Restate's admin API is checked too: its health and version, and for every managed job whether
+/// the service and handler it fires are registered. An unregistered target makes the status
+/// unhealthy (exit 1) and names the job.
 #[derive(Debug, clap::Args)]
-pub struct StatusArgs {}
+pub struct StatusArgs {
+    /// Check Dkron only (do not reach Restate's admin API).
+    #[arg(long)]
+    pub skip_restate: bool,
+}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusResult {
     #[serde(flatten)]
     pub access: AccessInfo,
+    /// Dkron and Restate (unless --skip-restate) are both healthy.
     pub healthy: bool,
+    /// Dkron alone: health 200, a Raft leader, the StatefulSet's replicas ready.
+    pub dkron_healthy: bool,
     pub health: Health,
     pub node: Option<String>,
     pub version: Option<String>,
@@ -39,6 +54,33 @@ pub struct StatusResult {
     pub dashboard_command: Option<String>,
     /// Present when Dkron was reached through a tunnel.
     pub kubernetes: Option<KubernetesView>,
+    /// Absent with --skip-restate.
+    pub restate: Option<RestateStatus>,
+}
+
+/// Restate's side of the pipeline.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestateStatus {
+    pub reachable: bool,
+    pub access: Option<AccessInfo>,
+    pub version: Option<String>,
+    pub error: Option<String>,
+    /// Every managed job's target and whether Restate has it.
+    pub targets: Vec<TargetCheck>,
+    pub unregistered: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetCheck {
+    pub job: String,
+    /// `service/handler`; absent when the job is not a Restate `/send` call.
+    pub target: Option<String>,
+    pub service: Option<String>,
+    pub handler: Option<String>,
+    pub registration: Option<Registration>,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -118,7 +160,7 @@ pub struct JobCounts {
 }
 
 pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> {
-    let StatusArgs {} = args;
+    let StatusArgs { skip_restate } = args;
     let access = context.dkron().await?;
     let client = &access.client;
     let (status, body) = client.health().await?;
@@ -148,7 +190,22 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         !view.stateful_set.exists
             || view.stateful_set.ready_replicas >= view.stateful_set.desired_replicas
     });
-    let healthy = status.is_success() && leader_name.is_some() && replicas_ready;
+    let restate = if skip_restate {
+        None
+    } else {
+        let managed_jobs = client
+            .list_jobs(&[(MANAGED_BY_KEY, MANAGED_BY_VALUE)])
+            .await?
+            .into_iter()
+            .filter(Job::is_managed)
+            .collect::<Vec<_>>();
+        Some(restate_status(context, &managed_jobs).await)
+    };
+    let dkron_healthy = status.is_success() && leader_name.is_some() && replicas_ready;
+    let restate_healthy = restate
+        .as_ref()
+        .is_none_or(|restate| restate.reachable && restate.unregistered == 0);
+    let healthy = dkron_healthy && restate_healthy;
     let result = StatusResult {
         dashboard_url: access
             .info
@@ -168,6 +225,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         }),
         access: access.info.clone(),
         healthy,
+        dkron_healthy,
         health: Health {
             status_code: status.as_u16(),
             body: body.trim().to_string(),
@@ -178,11 +236,12 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         members,
         jobs: JobCounts { total, managed },
         kubernetes,
+        restate,
     };
     let human = render_human(&result, context.printer.styles());
     let mut report =
         Report::new(&result, human).next("joelclaw restate cron list", "see the managed jobs");
-    if !healthy {
+    if !dkron_healthy {
         let why = if result.leader.is_none() {
             "Dkron has no Raft leader".to_string()
         } else if !replicas_ready {
@@ -193,8 +252,194 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         report = report.failed(CliError::new(ErrorKind::Unhealthy, why).hint(
             "a fresh node elects itself within seconds; otherwise check the Dkron pods' logs",
         ));
+    } else if let Some(restate) = result.restate.as_ref().filter(|restate| !restate.reachable) {
+        report = report.failed(
+            CliError::new(
+                ErrorKind::RestateUnreachable,
+                format!(
+                    "Restate's admin API cannot be reached: {}",
+                    restate.error.as_deref().unwrap_or_default()
+                ),
+            )
+            .hint("pass --restate-admin-url (or RESTATE_ADMIN_URL), or --restate-service-name/--restate-namespace for the tunnel; --skip-restate checks Dkron alone"),
+        );
+    } else if let Some(restate) = result
+        .restate
+        .as_ref()
+        .filter(|restate| restate.unregistered > 0)
+    {
+        let missing: Vec<String> = restate
+            .targets
+            .iter()
+            .filter(|check| {
+                matches!(
+                    check.registration,
+                    Some(Registration::UnknownService | Registration::UnknownHandler)
+                )
+            })
+            .map(|check| {
+                format!(
+                    "{} -> {} ({})",
+                    check.job,
+                    check.target.as_deref().unwrap_or_default(),
+                    match check.registration {
+                        Some(Registration::UnknownHandler) => "no such handler",
+                        _ => "no such service",
+                    }
+                )
+            })
+            .collect();
+        report = report.failed(
+            CliError::new(
+                ErrorKind::TargetNotRegistered,
+                format!(
+                    "{} managed jobs fire targets Restate does not have: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            )
+            .hint("register the service's deployment with Restate (`restate deployments register <uri>`), or fix the job's service/handler in tier1.toml; every fire of these jobs fails with 404 until then"),
+        );
     }
     Ok(report)
+}
+
+/// Restate's health, version and registrations; each failure is reported, not raised.
+async fn restate_status(context: &Context, jobs: &[Job]) -> RestateStatus {
+    let mut status = RestateStatus {
+        reachable: false,
+        access: None,
+        version: None,
+        error: None,
+        targets: Vec::new(),
+        unregistered: 0,
+    };
+    let access = match context.restate().await {
+        Ok(access) => access,
+        Err(error) => {
+            status.error = Some(format!("{error:#}"));
+            return status;
+        }
+    };
+    status.access = Some(access.info.clone());
+    let checked = async {
+        access.client.health().await?;
+        tokio::try_join!(access.client.version(), access.client.registry())
+    };
+    let (version, registry) = match checked.await {
+        Ok(found) => found,
+        Err(error) => {
+            status.error = Some(error.to_string());
+            return status;
+        }
+    };
+    status.reachable = true;
+    status.version = Some(version.version);
+    let mut jobs: Vec<&Job> = jobs.iter().collect();
+    jobs.sort_by(|a, b| a.name.cmp(&b.name));
+    for job in jobs {
+        let check = match RestateTarget::of_job(job) {
+            Ok(target) => {
+                let registration = registry.check(&target.service, &target.handler);
+                if registration != Registration::Registered {
+                    status.unregistered += 1;
+                }
+                TargetCheck {
+                    job: job.name.clone(),
+                    target: Some(target.display()),
+                    service: Some(target.service),
+                    handler: Some(target.handler),
+                    registration: Some(registration),
+                    note: None,
+                }
+            }
+            Err(why) => TargetCheck {
+                job: job.name.clone(),
+                target: None,
+                service: None,
+                handler: None,
+                registration: None,
+                note: Some(why),
+            },
+        };
+        status.targets.push(check);
+    }
+    status
+}
+
+fn render_restate(restate: &RestateStatus, styles: Styles) -> String {
+    let Some(access) = &restate.access else {
+        return format!(
+            "\nRestate\n  admin      {}\n",
+            styles.bad(&format!(
+                "unreachable: {}",
+                restate.error.as_deref().unwrap_or_default()
+            ))
+        );
+    };
+    let mut text = format!(
+        "\nRestate admin at {} ({})\n  health     {}\n",
+        access.base_url,
+        access.access_mode,
+        if restate.reachable {
+            styles.good(&format!(
+                "healthy (version {})",
+                restate.version.as_deref().unwrap_or("unknown")
+            ))
+        } else {
+            styles.bad(&format!(
+                "unreachable: {}",
+                restate.error.as_deref().unwrap_or_default()
+            ))
+        },
+    );
+    if !restate.reachable {
+        return text;
+    }
+    let registered = restate
+        .targets
+        .iter()
+        .filter(|check| check.registration == Some(Registration::Registered))
+        .count();
+    text.push_str(&format!(
+        "  targets    {}\n",
+        if restate.targets.is_empty() {
+            "no managed jobs to check".to_string()
+        } else if restate.unregistered == 0 {
+            styles.good(&format!(
+                "{registered} of {} managed jobs fire registered handlers",
+                restate.targets.len()
+            ))
+        } else {
+            styles.bad(&format!(
+                "{} of {} managed jobs fire handlers Restate does not have",
+                restate.unregistered,
+                restate.targets.len()
+            ))
+        }
+    ));
+    let odd: Vec<&TargetCheck> = restate
+        .targets
+        .iter()
+        .filter(|check| check.registration != Some(Registration::Registered))
+        .collect();
+    if !odd.is_empty() {
+        let mut rows = table(&["job", "target", "registration"]);
+        for check in odd {
+            rows.add_row(vec![
+                check.job.clone(),
+                check.target.clone().unwrap_or_else(|| "-".to_string()),
+                match (check.registration, &check.note) {
+                    (Some(Registration::UnknownService), _) => styles.bad("no such service"),
+                    (Some(Registration::UnknownHandler), _) => styles.bad("no such handler"),
+                    (_, Some(note)) => note.clone(),
+                    _ => String::new(),
+                },
+            ]);
+        }
+        text.push_str(&format!("{rows}\n"));
+    }
+    text
 }
 
 fn render_human(result: &StatusResult, styles: Styles) -> String {
@@ -202,7 +447,7 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
         "Dkron at {} ({})\n  health     {}\n  node       {} {}\n  leader     {}\n  jobs       {} total, {} managed by joelclaw\n  dashboard  {}\n",
         result.access.base_url,
         result.access.access_mode,
-        if result.healthy {
+        if result.dkron_healthy {
             styles.good("healthy")
         } else {
             styles.bad("unhealthy")
@@ -234,6 +479,9 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
     text.push_str(&format!("{members}\n"));
     if let Some(view) = &result.kubernetes {
         text.push_str(&render_kubernetes(view, &result.access, styles));
+    }
+    if let Some(restate) = &result.restate {
+        text.push_str(&render_restate(restate, styles));
     }
     text
 }

@@ -13,9 +13,10 @@ use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::JobDef;
 use crate::manifests::render::FieldChange;
-use crate::manifests::schedule::format_in;
 use crate::output::{Report, Styles, now, table};
 use crate::reconcile::{self, Action, Live, Outcome, PlanItem, PlanOptions, RunOutcome};
+use crate::restate::admin::Registration;
+use crate::schedule::format_in;
 use crate::tunnel::AccessInfo;
 
 /// Make Dkron's jobs match tier1.toml: plan, then create, update or prune.
@@ -104,6 +105,19 @@ pub struct SyncResult {
     /// Write requests sent to Dkron (creates, updates, deletes); 0 for a no-op sync.
     pub writes: usize,
     pub run_triggered: bool,
+    /// A dry run's check that Restate has the targets of the jobs it would write.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restate_check: Option<RestateCheck>,
+}
+
+/// Whether the jobs a dry run would write fire registered Restate handlers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestateCheck {
+    pub reachable: bool,
+    pub error: Option<String>,
+    /// One line per job whose target Restate does not have.
+    pub warnings: Vec<String>,
 }
 
 pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Report> {
@@ -161,6 +175,10 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         context.printer.progress_done();
     }
 
+    let restate_check = match mode {
+        Mode::DryRun => Some(check_targets(context, &items).await),
+        _ => None,
+    };
     let jobs: Vec<SyncedJob> = items
         .iter()
         .zip(outcomes)
@@ -177,6 +195,7 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         counts,
         writes,
         run_triggered: run_now,
+        restate_check,
     };
     let human = render_human(&result, context.printer.styles());
     let drift = result.jobs.iter().any(|job| job.action.is_drift());
@@ -188,6 +207,16 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         .count();
     let file = result.file.clone();
     let mut report = Report::new(&result, human);
+    if let Some(check) = &result.restate_check {
+        for warning in &check.warnings {
+            report = report.warn(warning.clone());
+        }
+        if let Some(error) = &check.error {
+            report = report.warn(format!(
+                "Restate's admin API could not be reached, so the targets were not checked: {error}"
+            ));
+        }
+    }
     report = match mode {
         Mode::Check if drift => report.failed(
             CliError::new(ErrorKind::Drift, "Dkron differs from the file").hint(format!(
@@ -262,6 +291,7 @@ pub(super) async fn apply_one(
         jobs,
         writes,
         run_triggered: run_now,
+        restate_check: None,
     };
     let human = render_human(&result, context.printer.styles());
     let job = &result.jobs[0];
@@ -289,6 +319,48 @@ pub(super) async fn apply_one(
         report = report.failed(failure);
     }
     Ok(report)
+}
+
+/// Asks Restate whether it has the target of every job the plan would create or update.
+async fn check_targets(context: &Context, items: &[PlanItem]) -> RestateCheck {
+    let registry = match context.restate().await {
+        Ok(access) => access.client.registry().await.map_err(anyhow::Error::from),
+        Err(error) => Err(error),
+    };
+    let registry = match registry {
+        Ok(registry) => registry,
+        Err(error) => {
+            return RestateCheck {
+                reachable: false,
+                error: Some(format!("{error:#}")),
+                warnings: Vec::new(),
+            };
+        }
+    };
+    let warnings = items
+        .iter()
+        .filter(|item| matches!(item.action, Action::Create | Action::Update))
+        .filter_map(|item| {
+            let def = item.def.as_ref()?;
+            let problem = match registry.check(&def.service, &def.handler) {
+                Registration::Registered => return None,
+                Registration::UnknownService => format!("Restate has no service `{}`", def.service),
+                Registration::UnknownHandler => format!(
+                    "Restate's service `{}` has no handler `{}`",
+                    def.service, def.handler
+                ),
+            };
+            Some(format!(
+                "{} would fire {}/{}, but {problem}: every fire would fail with 404 until it is registered",
+                item.name, def.service, def.handler
+            ))
+        })
+        .collect();
+    RestateCheck {
+        reachable: true,
+        error: None,
+        warnings,
+    }
 }
 
 fn synced_job(item: &PlanItem, outcome: Option<Outcome>) -> SyncedJob {

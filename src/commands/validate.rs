@@ -11,7 +11,7 @@ use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::Overrides;
 use crate::manifests::hazards::{self, Check, Severity};
-use crate::output::{Report, Styles, now};
+use crate::output::{Report, Styles, now, plural};
 
 /// Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs.
 ///
@@ -97,10 +97,6 @@ pub async fn run(context: &Context, args: ValidateArgs) -> anyhow::Result<Report
             .hint("fix the errors and run `validate` again; warnings alone do not fail"),
         )
     })
-}
-
-fn plural(count: usize, word: &str) -> String {
-    format!("{count} {word}{}", if count == 1 { "" } else { "s" })
 }
 
 /// One line per finding (`error: file:line: job `x`, field `y`: message`), then a summary.

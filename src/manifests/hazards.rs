@@ -28,8 +28,8 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::render::{Rendered, render};
-use super::schedule::{Schedule, format_in, parse_zone};
 use super::{Finding, Manifest, Overrides};
+use crate::schedule::{Schedule, format_in, parse_zone};
 
 /// How bad a finding is: errors fail `validate` (exit 2), warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -4,13 +4,12 @@
 //! rejected, every value spanned so errors can name a line); validation turns them into [`JobDef`]s
 //! that are known to render into Dkron jobs Dkron will run as meant. Every finding names the file,
 //! the line, the job and the field, and all of them are reported at once. Rendering a `JobDef` into
-//! a Dkron job lives in [`render`]; schedules in [`schedule`]. The Dkron deployment itself (the
+//! a Dkron job lives in [`render`]; schedules in [`crate::schedule`]. The Dkron deployment itself (the
 //! Kubernetes objects `manifest` prints and `install` applies) lives in [`deploy`].
 
 pub mod deploy;
 pub mod hazards;
 pub mod render;
-pub mod schedule;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,7 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use self::schedule::Schedule;
+use crate::schedule::{self, Schedule};
 
 /// The built-in defaults, used where neither `[defaults]` nor the job says otherwise.
 const DEFAULT_SET: &str = "tier1";

@@ -1,28 +1,32 @@
 //! Rendering a [`JobDef`] into the Dkron HTTP-executor job that POSTs to Restate ingress, and
 //! comparing it with what Dkron has stored.
 //!
-//! Everything about Restate URLs and the rules the rendered job must follow (a JSON
-//! `Content-Type`, `/send` with `expectCode: "202"`, headers as a JSON array in a string) lives here.
+//! The rules the rendered job must follow (a JSON `Content-Type`, `/send` with `expectCode: "202"`,
+//! headers as a JSON array in a string) live here; the `/send` URL itself is built by
+//! `crate::restate::target`, which also reads it back.
 //! The fields this tool controls are exactly those [`Rendered`] holds; everything else on a live job
 //! (tags, processors, owner, foreign metadata keys, counters) is kept as Dkron has it.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use url::Url;
 
 use super::{Header, JobDef};
-use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, SET_KEY};
+use crate::dkron::{
+    Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY, RESTATE_HANDLER_KEY, RESTATE_KEY_KEY,
+    RESTATE_SERVICE_KEY, RUNTIME_KEY, SET_KEY,
+};
+use crate::restate::target::send_url;
 
 /// The metadata keys this tool writes; any other key on a live job belongs to someone else.
 pub const OWNED_METADATA_KEYS: &[&str] = &[
     MANAGED_BY_KEY,
     SET_KEY,
-    "runtime",
-    "migrated_from",
-    "restate-service",
-    "restate-handler",
-    "restate-key",
+    RUNTIME_KEY,
+    MIGRATED_FROM_KEY,
+    RESTATE_SERVICE_KEY,
+    RESTATE_HANDLER_KEY,
+    RESTATE_KEY_KEY,
 ];
 
 const CONTENT_TYPE: &str = "Content-Type";
@@ -51,20 +55,6 @@ pub fn with_content_type(mut headers: Vec<Header>) -> Vec<Header> {
         )
     });
     headers
-}
-
-/// The ingress URL of a fire-and-forget call: `{restate}/{service}[/{key}]/{handler}/send`.
-pub fn send_url(restate_url: &Url, service: &str, key: Option<&str>, handler: &str) -> Url {
-    let mut url = restate_url.clone();
-    {
-        let mut segments = url.path_segments_mut().expect("http(s) URL");
-        segments.pop_if_empty().push(service);
-        if let Some(key) = key {
-            segments.push(key);
-        }
-        segments.push(handler).push("send");
-    }
-    url
 }
 
 /// The fields of a Dkron job that this tool controls, as they should be stored.
@@ -118,15 +108,15 @@ pub fn render(def: &JobDef) -> Rendered {
     let mut metadata = BTreeMap::from([
         (MANAGED_BY_KEY.to_string(), MANAGED_BY_VALUE.to_string()),
         (SET_KEY.to_string(), def.set.clone()),
-        ("runtime".to_string(), "restate".to_string()),
-        ("restate-service".to_string(), def.service.clone()),
-        ("restate-handler".to_string(), def.handler.clone()),
+        (RUNTIME_KEY.to_string(), "restate".to_string()),
+        (RESTATE_SERVICE_KEY.to_string(), def.service.clone()),
+        (RESTATE_HANDLER_KEY.to_string(), def.handler.clone()),
     ]);
     if let Some(from) = &def.migrated_from {
-        metadata.insert("migrated_from".to_string(), from.clone());
+        metadata.insert(MIGRATED_FROM_KEY.to_string(), from.clone());
     }
     if let Some(key) = &def.key {
-        metadata.insert("restate-key".to_string(), key.clone());
+        metadata.insert(RESTATE_KEY_KEY.to_string(), key.clone());
     }
     Rendered {
         name: def.name.clone(),

@@ -20,8 +20,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::Resolver;
 use super::resolve::Backend;
-use crate::dkron::CarrierFailure;
 use crate::error::{CliError, ErrorKind};
+use crate::http::CarrierFailure;
 
 /// How long a connection may still wait for the pod's answer after the local side stopped
 /// sending. The local EOF is not forwarded: a v4 port-forward has no half-close, so passing it on

@@ -25,11 +25,18 @@ pub struct ClusterInfo {
     pub server: String,
 }
 
+/// A Kubernetes client and which cluster it talks to; one per command, shared by its tunnels.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: kube::Client,
+    pub info: ClusterInfo,
+}
+
 /// Builds a client from the kubeconfig or the in-cluster service account.
 pub async fn client(
     kubeconfig: Option<&PathBuf>,
     context: Option<&str>,
-) -> Result<(kube::Client, ClusterInfo), CliError> {
+) -> Result<Cluster, CliError> {
     let loaded = load_kubeconfig(kubeconfig)?;
     if loaded.is_none() && (context.is_some() || !in_cluster()) {
         return Err(CliError::new(
@@ -80,13 +87,13 @@ pub async fn client(
             format!("cannot build a Kubernetes client for `{context_name}`: {error}"),
         )
     })?;
-    Ok((
+    Ok(Cluster {
         client,
-        ClusterInfo {
+        info: ClusterInfo {
             context: context_name,
             server: server.trim_end_matches('/').to_string(),
         },
-    ))
+    })
 }
 
 /// The kubeconfig: `--kubeconfig` (must exist), else the files of `KUBECONFIG` that exist, merged

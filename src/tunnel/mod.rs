@@ -1,13 +1,16 @@
-//! Access to Dkron: the one place that decides how its HTTP API is reached.
+//! Access to Dkron and to Restate's admin API: the one place that decides how each is reached.
 //!
-//! Commands ask the context for a [`DkronAccess`] and get a ready [`DkronClient`] plus a description
-//! of how it was reached, which they report. Two ways exist:
-//! - **direct**: `--base-url` / `DKRON_URL`;
-//! - **tunnel** (the default): an in-process Kubernetes port-forward to the pods behind the Dkron
-//!   Service (`--namespace`, `--service-name`, `--service-port`, cluster from `--context` /
-//!   `--kubeconfig` / in-cluster). With several ready pods the tunnel targets the Raft leader, so
-//!   writes and their read-backs see the same state. The tunnel lives as long as the access value:
-//!   nothing is left running when the command ends.
+//! Commands ask the context for a [`DkronAccess`] or a [`RestateAccess`] and get a ready client plus
+//! a description of how it was reached, which they report. Each is reached one of two ways:
+//! - **direct**: `--base-url` / `DKRON_URL` for Dkron, `--restate-admin-url` / `RESTATE_ADMIN_URL`
+//!   for Restate;
+//! - **tunnel** (the default): an in-process Kubernetes port-forward to the pods behind the Service
+//!   (`--namespace`, `--service-name`, `--service-port` for Dkron; `--restate-namespace`,
+//!   `--restate-service-name`, `--restate-service-port` for Restate), on the cluster of `--context` /
+//!   `--kubeconfig` / in-cluster. A command that needs both opens both tunnels from one Kubernetes
+//!   client. With several ready Dkron pods the tunnel targets the Raft leader, so writes and their
+//!   read-backs see the same state. A tunnel lives as long as the access value: nothing is left
+//!   running when the command ends.
 
 pub mod forward;
 pub mod kubernetes;
@@ -15,7 +18,6 @@ pub mod leader;
 pub mod resolve;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,28 +25,42 @@ use serde::Serialize;
 use url::Url;
 
 use self::forward::Forwarder;
-use self::kubernetes::ClusterInfo;
+use self::kubernetes::{Cluster, ClusterInfo};
 use self::leader::LeaderProbe;
-use self::resolve::{Backend, PortRef, Resolution, Target};
+use self::resolve::{Backend, PortRef, Resolution, ServiceRole, Target};
 use crate::dkron::DkronClient;
 use crate::error::{CliError, ErrorKind};
+use crate::restate::admin::RestateAdmin;
+
+/// Which Service a tunnel reaches.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub namespace: String,
+    pub service: String,
+    pub port: Option<PortRef>,
+    pub role: ServiceRole,
+}
 
 /// What the user told us about reaching Dkron.
 #[derive(Debug, Clone)]
 pub struct AccessSettings {
     pub base_url: Option<Url>,
-    pub namespace: String,
-    pub service_name: String,
-    pub service_port: Option<PortRef>,
-    pub context: Option<String>,
-    pub kubeconfig: Option<PathBuf>,
+    pub service: ServiceSpec,
     /// Budget of each Dkron request (runs excepted).
     pub timeout: Duration,
     /// Local port of the tunnel's listener; 0 picks a free one.
     pub local_port: u16,
 }
 
-/// How Dkron was reached, as reported in results.
+/// What the user told us about reaching Restate's admin API.
+#[derive(Debug, Clone)]
+pub struct RestateSettings {
+    pub admin_url: Option<Url>,
+    pub service: ServiceSpec,
+    pub timeout: Duration,
+}
+
+/// How a server was reached, as reported in results.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessInfo {
@@ -69,7 +85,7 @@ pub struct TunnelInfo {
     pub pod_port: u16,
     pub local_port: u16,
     pub ready_pods: usize,
-    /// Present when several pods were ready and asked who leads.
+    /// Present when several Dkron pods were ready and asked who leads.
     pub leader_probe: Option<LeaderProbe>,
 }
 
@@ -90,6 +106,13 @@ impl std::fmt::Debug for DkronAccess {
     }
 }
 
+/// A client for Restate's admin API and how it was reached. Dropping it closes the tunnel.
+pub struct RestateAccess {
+    pub client: RestateAdmin,
+    pub info: AccessInfo,
+    _forwarder: Option<Forwarder>,
+}
+
 /// Everything needed to (re-)resolve the Service and pick a pod.
 pub struct Resolver {
     pub client: kube::Client,
@@ -97,6 +120,7 @@ pub struct Resolver {
     pub namespace: String,
     pub service: String,
     pub port: Option<PortRef>,
+    pub role: ServiceRole,
 }
 
 impl Resolver {
@@ -107,15 +131,17 @@ impl Resolver {
             namespace: &self.namespace,
             service: &self.service,
             port: self.port.as_ref(),
+            role: self.role,
         })
         .await
     }
 
-    /// Resolves the Service and picks the pod: the only ready one, or the leader among several
-    /// (the first ready pod if none claims leadership, so a read still works).
+    /// Resolves the Service and picks the pod: the only ready one; among several Dkron pods the
+    /// leader (the first ready pod if none claims leadership, so a read still works); for any other
+    /// role the first ready pod.
     pub async fn pick(&self) -> Result<(Backend, Option<LeaderProbe>, Resolution), CliError> {
         let resolution = self.resolve().await?;
-        if resolution.backends.len() == 1 {
+        if resolution.backends.len() == 1 || self.role != ServiceRole::Dkron {
             return Ok((resolution.backends[0].clone(), None, resolution));
         }
         let probe = leader::probe(&self.client, &self.namespace, &resolution.backends).await;
@@ -129,32 +155,96 @@ impl Resolver {
     }
 }
 
-/// Opens access to Dkron according to the settings.
-pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
+/// Opens access to Dkron: directly, or through a tunnel on `cluster`'s client.
+pub async fn open_dkron(
+    settings: &AccessSettings,
+    cluster: Option<&Cluster>,
+) -> anyhow::Result<DkronAccess> {
     if let Some(base_url) = &settings.base_url {
         let client = DkronClient::new(base_url.clone(), settings.timeout)?;
         return Ok(DkronAccess {
-            info: AccessInfo {
-                access_mode: "direct",
-                base_url: display_base(base_url),
-                tunnel: None,
-            },
+            info: direct(base_url),
             client,
             kubernetes: None,
             forwarder: None,
         });
     }
-    // kube sets no read timeout (an idle port-forward must live), so bound the apiserver work of
-    // opening a tunnel here: a stalled apiserver is an error, not a hang.
-    let deadline = settings.timeout;
-    let opened = tokio::time::timeout(deadline, open_tunnel(settings)).await;
-    match opened {
-        Ok(access) => access,
+    let cluster = cluster.expect("the caller passes a cluster when there is no base URL");
+    let tunnel = open_tunnel(
+        cluster,
+        &settings.service,
+        settings.local_port,
+        settings.timeout,
+    )
+    .await?;
+    let state = tunnel.forwarder.state.clone();
+    let client = DkronClient::new(tunnel.base_url.clone(), settings.timeout)?
+        .with_transport_note(Arc::new(move || state.last_error()));
+    Ok(DkronAccess {
+        client,
+        info: tunnel.info,
+        kubernetes: Some(tunnel.resolver),
+        forwarder: Some(tunnel.forwarder),
+    })
+}
+
+/// Opens access to Restate's admin API: directly, or through a tunnel on `cluster`'s client.
+pub async fn open_restate(
+    settings: &RestateSettings,
+    cluster: Option<&Cluster>,
+) -> anyhow::Result<RestateAccess> {
+    if let Some(admin_url) = &settings.admin_url {
+        return Ok(RestateAccess {
+            client: RestateAdmin::new(admin_url.clone(), settings.timeout)?,
+            info: direct(admin_url),
+            _forwarder: None,
+        });
+    }
+    let cluster = cluster.expect("the caller passes a cluster when there is no admin URL");
+    let tunnel = open_tunnel(cluster, &settings.service, 0, settings.timeout).await?;
+    let state = tunnel.forwarder.state.clone();
+    let client = RestateAdmin::new(tunnel.base_url.clone(), settings.timeout)?
+        .with_transport_note(Arc::new(move || state.last_error()));
+    Ok(RestateAccess {
+        client,
+        info: tunnel.info,
+        _forwarder: Some(tunnel.forwarder),
+    })
+}
+
+fn direct(url: &Url) -> AccessInfo {
+    AccessInfo {
+        access_mode: "direct",
+        base_url: display_base(url),
+        tunnel: None,
+    }
+}
+
+/// A running port-forward to one Service.
+struct Tunnel {
+    base_url: Url,
+    info: AccessInfo,
+    resolver: Arc<Resolver>,
+    forwarder: Forwarder,
+}
+
+/// Resolves the Service, picks its pod and starts the local listener. kube sets no read timeout
+/// (an idle port-forward must live), so the apiserver work is bounded here: a stalled apiserver is
+/// an error, not a hang.
+async fn open_tunnel(
+    cluster: &Cluster,
+    spec: &ServiceSpec,
+    local_port: u16,
+    timeout: Duration,
+) -> anyhow::Result<Tunnel> {
+    match tokio::time::timeout(timeout, start_tunnel(cluster, spec, local_port, timeout)).await {
+        Ok(tunnel) => tunnel,
         Err(_) => Err(CliError::new(
             ErrorKind::KubeUnreachable,
             format!(
-                "the Kubernetes apiserver did not answer within {}s while opening the tunnel",
-                deadline.as_secs()
+                "the Kubernetes apiserver did not answer within {}s while opening the tunnel to {}",
+                timeout.as_secs(),
+                spec.role.what()
             ),
         )
         .hint("check the cluster's health and the network path, or raise --timeout")
@@ -162,19 +252,23 @@ pub async fn open(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
     }
 }
 
-async fn open_tunnel(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
-    let (client, cluster) =
-        kubernetes::client(settings.kubeconfig.as_ref(), settings.context.as_deref()).await?;
+async fn start_tunnel(
+    cluster: &Cluster,
+    spec: &ServiceSpec,
+    local_port: u16,
+    timeout: Duration,
+) -> anyhow::Result<Tunnel> {
     let resolver = Arc::new(Resolver {
-        client,
-        cluster,
-        namespace: settings.namespace.clone(),
-        service: settings.service_name.clone(),
-        port: settings.service_port.clone(),
+        client: cluster.client.clone(),
+        cluster: cluster.info.clone(),
+        namespace: spec.namespace.clone(),
+        service: spec.service.clone(),
+        port: spec.port.clone(),
+        role: spec.role,
     });
     let (backend, leader_probe, resolution) = resolver.pick().await?;
-    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, settings.local_port));
-    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), bind, settings.timeout)
+    let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, local_port));
+    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), bind, timeout)
         .await
         .map_err(|error| {
             CliError::new(
@@ -184,10 +278,7 @@ async fn open_tunnel(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
         })?;
     let local_port = forwarder.local_addr.port();
     let base_url = Url::parse(&format!("http://127.0.0.1:{local_port}")).expect("valid URL");
-    let state = forwarder.state.clone();
-    let client = DkronClient::new(base_url.clone(), settings.timeout)?
-        .with_transport_note(Arc::new(move || state.last_error()));
-    Ok(DkronAccess {
+    Ok(Tunnel {
         info: AccessInfo {
             access_mode: "tunnel",
             base_url: display_base(&base_url),
@@ -205,9 +296,9 @@ async fn open_tunnel(settings: &AccessSettings) -> anyhow::Result<DkronAccess> {
                 leader_probe,
             }),
         },
-        client,
-        kubernetes: Some(resolver),
-        forwarder: Some(forwarder),
+        base_url,
+        resolver,
+        forwarder,
     })
 }
 

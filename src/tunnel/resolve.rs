@@ -55,6 +55,51 @@ pub struct Resolution {
     pub via: &'static str,
 }
 
+/// What a tunnel reaches, for port defaults and for the flags a hint names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceRole {
+    /// Dkron's HTTP API: the port named `http`, else 8080.
+    Dkron,
+    /// Restate's admin API: the port named `admin`, else 9070.
+    RestateAdmin,
+}
+
+impl ServiceRole {
+    /// The Service port used when none is asked for: (name, number).
+    pub fn default_port(self) -> (&'static str, i32) {
+        match self {
+            Self::Dkron => ("http", 8080),
+            Self::RestateAdmin => ("admin", 9070),
+        }
+    }
+
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Dkron => "Dkron",
+            Self::RestateAdmin => "Restate",
+        }
+    }
+
+    /// The flags that choose the namespace, Service and port of this role.
+    pub fn flags(self) -> [&'static str; 3] {
+        match self {
+            Self::Dkron => ["--namespace", "--service-name", "--service-port"],
+            Self::RestateAdmin => [
+                "--restate-namespace",
+                "--restate-service-name",
+                "--restate-service-port",
+            ],
+        }
+    }
+
+    fn default_service(self) -> &'static str {
+        match self {
+            Self::Dkron => "dkron-svc",
+            Self::RestateAdmin => "restate",
+        }
+    }
+}
+
 /// Where to look, and with which client.
 pub struct Target<'a> {
     pub client: &'a kube::Client,
@@ -62,6 +107,7 @@ pub struct Target<'a> {
     pub namespace: &'a str,
     pub service: &'a str,
     pub port: Option<&'a PortRef>,
+    pub role: ServiceRole,
 }
 
 impl Target<'_> {
@@ -98,7 +144,8 @@ pub async fn resolve(target: &Target<'_>) -> Result<Resolution, CliError> {
     };
     let spec = service.spec.clone().unwrap_or_default();
     let ports = spec.ports.clone().unwrap_or_default();
-    let port = choose_port(&ports, target.port).map_err(|message| {
+    let [_, _, port_flag] = target.role.flags();
+    let port = choose_port(&ports, target.port, target.role.default_port()).map_err(|message| {
         CliError::new(
             ErrorKind::ServiceNotFound,
             format!(
@@ -106,7 +153,7 @@ pub async fn resolve(target: &Target<'_>) -> Result<Resolution, CliError> {
                 target.service, target.namespace, target.cluster.context
             ),
         )
-        .hint("pick the port with --service-port NAME|NUMBER")
+        .hint(format!("pick the port with {port_flag} NAME|NUMBER"))
     })?;
     let service_port = match &port.name {
         Some(name) if !name.is_empty() => format!("{name}:{}", port.port),
@@ -145,7 +192,11 @@ pub async fn resolve(target: &Target<'_>) -> Result<Resolution, CliError> {
                 target.service, target.namespace, target.cluster.context
             ),
         )
-        .hint("check the Dkron pods: `joelclaw restate cron status` with --base-url, or kubectl get pods"));
+        .hint(format!(
+            "check the {} pods (kubectl get pods -n {})",
+            target.role.what(),
+            target.namespace
+        )));
     }
     Ok(resolution)
 }
@@ -162,7 +213,10 @@ async fn missing_service(target: &Target<'_>) -> CliError {
                 target.namespace
             ),
         )
-        .hint("pass --namespace, or --context for another cluster"),
+        .hint(format!(
+            "pass {}, or --context for another cluster",
+            target.role.flags()[0]
+        )),
         // A 403 on namespaces is common and says nothing about the Service: report the Service.
         _ => CliError::new(
             ErrorKind::ServiceNotFound,
@@ -171,14 +225,21 @@ async fn missing_service(target: &Target<'_>) -> CliError {
                 target.service, target.namespace
             ),
         )
-        .hint("pass --service-name (the Dkron ClusterIP Service, dkron-svc by default)"),
+        .hint(format!(
+            "pass {} (the {} ClusterIP Service, {} by default)",
+            target.role.flags()[1],
+            target.role.what(),
+            target.role.default_service()
+        )),
     }
 }
 
-/// The Service port: as asked, else the port named `http`, else 8080, else the only one.
+/// The Service port: as asked, else the role's default name (`http`), else its number (8080),
+/// else the only one.
 fn choose_port(
     ports: &[KubeServicePort],
     wanted: Option<&PortRef>,
+    (default_name, default_number): (&str, i32),
 ) -> Result<KubeServicePort, String> {
     let listed = || {
         ports
@@ -197,15 +258,15 @@ fn choose_port(
             .find(|port| port.name.as_deref() == Some(name.as_str())),
         None => ports
             .iter()
-            .find(|port| port.name.as_deref() == Some("http"))
-            .or_else(|| ports.iter().find(|port| port.port == 8080))
+            .find(|port| port.name.as_deref() == Some(default_name))
+            .or_else(|| ports.iter().find(|port| port.port == default_number))
             .or_else(|| (ports.len() == 1).then(|| &ports[0])),
     };
     found.cloned().ok_or_else(|| match wanted {
         Some(PortRef::Number(number)) => format!("has no port {number} (ports: {})", listed()),
         Some(PortRef::Name(name)) => format!("has no port named {name} (ports: {})", listed()),
         None => format!(
-            "has no port named http or numbered 8080 (ports: {})",
+            "has no port named {default_name} or numbered {default_number} (ports: {})",
             listed()
         ),
     })
@@ -359,6 +420,8 @@ fn target_port(port: &KubeServicePort, pod: &Pod) -> Option<i32> {
 mod tests {
     use super::*;
 
+    const DKRON: (&str, i32) = ("http", 8080);
+
     fn port(name: Option<&str>, number: i32) -> KubeServicePort {
         KubeServicePort {
             name: name.map(str::to_string),
@@ -370,20 +433,24 @@ mod tests {
     #[test]
     fn the_default_port_is_http_then_8080_then_the_only_one() {
         let ports = [port(Some("serf"), 8946), port(Some("http"), 9000)];
-        assert_eq!(choose_port(&ports, None).unwrap().port, 9000);
+        assert_eq!(choose_port(&ports, None, DKRON).unwrap().port, 9000);
         let ports = [port(Some("serf"), 8946), port(None, 8080)];
-        assert_eq!(choose_port(&ports, None).unwrap().port, 8080);
+        assert_eq!(choose_port(&ports, None, DKRON).unwrap().port, 8080);
         let ports = [port(Some("api"), 7000)];
-        assert_eq!(choose_port(&ports, None).unwrap().port, 7000);
+        assert_eq!(choose_port(&ports, None, DKRON).unwrap().port, 7000);
         let ports = [port(Some("a"), 1), port(Some("b"), 2)];
-        assert!(choose_port(&ports, None).unwrap_err().contains("a:1, b:2"));
+        assert!(
+            choose_port(&ports, None, DKRON)
+                .unwrap_err()
+                .contains("a:1, b:2")
+        );
         assert_eq!(
-            choose_port(&ports, Some(&PortRef::Name("b".into())))
+            choose_port(&ports, Some(&PortRef::Name("b".into())), DKRON)
                 .unwrap()
                 .port,
             2
         );
-        assert!(choose_port(&ports, Some(&PortRef::Number(3))).is_err());
+        assert!(choose_port(&ports, Some(&PortRef::Number(3)), DKRON).is_err());
     }
 
     #[test]

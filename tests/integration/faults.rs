@@ -1,6 +1,6 @@
 //! Failures a real Dkron cannot be made to produce on demand, from a scripted HTTP server (not
-//! Dkron): a 500 with an empty body, a dropped connection, a request that never gets an answer,
-//! and a cluster without a leader.
+//! Dkron) that answers by method and path: a 500 with an empty body, a dropped connection, a
+//! request that never gets an answer, and a cluster without a leader.
 
 use crate::support::{Reply, Scripted, cron, run, run_json, snapshot};
 
@@ -8,7 +8,7 @@ const WHOM: &[(&str, &str)] = &[("x-whom", "dkron-0")];
 
 #[test]
 fn a_500_with_an_empty_body_is_reported_with_status_node_and_path() {
-    let dkron = Scripted::start(vec![Reply::Http(500, WHOM, ""), Reply::Http(500, WHOM, "")]);
+    let dkron = Scripted::start(vec![("GET /v1/jobs", Reply::Http(500, WHOM, ""))]);
     let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
     assert_eq!(code, 1);
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_ERROR");
@@ -26,11 +26,12 @@ fn a_500_with_an_empty_body_is_reported_with_status_node_and_path() {
         dkron.requests()[0],
         "GET /v1/jobs?metadata%5Bmanaged-by%5D=joelclaw HTTP/1.1"
     );
+    assert_eq!(dkron.unscripted(), Vec::<String>::new());
 }
 
 #[test]
 fn a_dropped_connection_is_unreachable_not_a_crash() {
-    let dkron = Scripted::start(vec![Reply::Drop]);
+    let dkron = Scripted::start(vec![("GET /v1/jobs", Reply::Drop)]);
     let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
     assert_eq!(code, 1);
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_UNREACHABLE");
@@ -39,7 +40,7 @@ fn a_dropped_connection_is_unreachable_not_a_crash() {
 
 #[test]
 fn a_request_without_an_answer_times_out() {
-    let dkron = Scripted::start(vec![Reply::Hang]);
+    let dkron = Scripted::start(vec![("GET /v1/jobs", Reply::Hang)]);
     let (code, envelope) = run_json(&mut cron(&[
         "list",
         "--timeout",
@@ -69,24 +70,38 @@ fn nothing_listening_is_unreachable_in_both_modes() {
 fn status_without_a_leader_prints_the_report_and_exits_1() {
     // The answers a Dkron node gives before (or without) a Raft leader.
     let dkron = Scripted::start(vec![
-        Reply::Http(200, &[], r#"{"status":"healthy"}"#),
-        Reply::Http(
-            200,
-            WHOM,
-            r#"{"agent":{"name":"dkron-0","version":"4.0.9"}}"#,
+        (
+            "GET /health",
+            Reply::Http(200, &[], r#"{"status":"healthy"}"#),
         ),
-        Reply::Http(500, WHOM, "null"),
-        Reply::Http(200, WHOM, "[]"),
-        Reply::Http(200, &[("x-total-count", "0")], "[]"),
-        Reply::Http(200, &[("x-total-count", "0")], "[]"),
+        (
+            "GET /v1",
+            Reply::Http(
+                200,
+                WHOM,
+                r#"{"agent":{"name":"dkron-0","version":"4.0.9"}}"#,
+            ),
+        ),
+        ("GET /v1/leader", Reply::Http(500, WHOM, "null")),
+        ("GET /v1/members", Reply::Http(200, WHOM, "[]")),
+        (
+            "GET /v1/jobs",
+            Reply::Http(200, &[("x-total-count", "0")], "[]"),
+        ),
     ]);
-    let (code, envelope) = run_json(&mut cron(&["status", "--base-url", &dkron.url]));
+    let (code, envelope) = run_json(&mut cron(&[
+        "status",
+        "--skip-restate",
+        "--base-url",
+        &dkron.url,
+    ]));
     assert_eq!(code, 1);
     assert_eq!(envelope["ok"], false);
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_UNHEALTHY");
     assert_eq!(envelope["result"]["healthy"], false);
     assert_eq!(envelope["result"]["leader"], serde_json::Value::Null);
     assert_eq!(envelope["result"]["node"], "dkron-0");
+    assert_eq!(dkron.unscripted(), Vec::<String>::new());
 }
 
 /// What a real apiserver cannot be made to do on demand, from the fake one (`joelclaw-fake-kube`):

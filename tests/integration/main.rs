@@ -18,5 +18,6 @@ mod offline;
 mod operate;
 mod plane;
 mod support;
+mod truth;
 mod tunnel;
 mod validate;

@@ -4,7 +4,7 @@
 mod live {
     use std::time::Duration;
 
-    use crate::support::{manifest, run_json, stack, wait_for};
+    use crate::support::{NOW, manifest, run_json, stack, wait_for};
 
     fn one_job(ingress: &str, name: &str, schedule: &str) -> String {
         format!(
@@ -139,7 +139,8 @@ mod live {
             "{job:#}"
         );
 
-        // Pausing twice changes nothing; resume restores the job exactly.
+        // Pausing twice changes nothing; resume restores the job exactly, keeping the stretch it
+        // was paused as `last-pause` (for `audit`).
         let (_, again) = run_json(&mut stack.cron(&[
             "pause",
             "pausable",
@@ -151,7 +152,14 @@ mod live {
         assert_eq!(again["result"]["changed"], false);
         let (code, resumed) = run_json(&mut stack.cron(&["resume", "pausable"]));
         assert_eq!(code, 0, "{resumed:#}");
-        let after = stack.job("pausable").unwrap();
+        let mut after = stack.job("pausable").unwrap();
+        let last_pause = after["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("last-pause")
+            .expect("resume records the last pause");
+        // `JOELCLAW_NOW` pins both ends of it.
+        assert_eq!(last_pause, format!("{NOW}/{NOW}"));
         for field in [
             "disabled",
             "schedule",

@@ -19,6 +19,7 @@ pub fn joelclaw() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_joelclaw"));
     for variable in [
         "DKRON_URL",
+        "RESTATE_ADMIN_URL",
         "JOELCLAW_TIER1",
         "RESTATE_INGRESS_URL",
         "NO_COLOR",
@@ -54,10 +55,62 @@ pub fn run(command: &mut Command) -> (i32, String, String) {
 pub fn run_json(command: &mut Command) -> (i32, Value) {
     command.arg("--json");
     let (code, stdout, stderr) = run(command);
-    let envelope = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+    let envelope: Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
         panic!("stdout is not one JSON document ({error}):\n{stdout}\nstderr:\n{stderr}")
     });
+    // Every command's envelope, in every test that reads one, is held to the typed contract.
+    let typed: Envelope = serde_json::from_value(envelope.clone())
+        .unwrap_or_else(|error| panic!("not the JSON envelope ({error}):\n{stdout}"));
+    assert_eq!(
+        typed.ok,
+        typed.error.is_none(),
+        "ok and error disagree:\n{stdout}"
+    );
+    assert_eq!(
+        typed.ok,
+        code == 0,
+        "ok and the exit code {code} disagree:\n{stdout}"
+    );
+    assert!(
+        typed.command.starts_with("joelclaw restate cron"),
+        "{stdout}"
+    );
+    assert!(
+        typed.error.is_some() || typed.fix.is_none(),
+        "a fix without an error:\n{stdout}"
+    );
     (code, envelope)
+}
+
+/// The `--json` envelope as agents read it (docs/commands.md): unknown keys fail. Its fields pin
+/// the contract by being there, read or not.
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub ok: bool,
+    pub command: String,
+    pub result: Value,
+    pub error: Option<EnvelopeError>,
+    /// Present with an error (null when there is no hint).
+    pub fix: Option<String>,
+    pub next_actions: Vec<EnvelopeAction>,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeError {
+    pub code: String,
+    pub message: String,
+}
+
+#[allow(dead_code)]
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeAction {
+    pub command: String,
+    pub description: String,
 }
 
 /// Filters for snapshots: the checkout, loopback ports, temp dirs, invocation ids and Dkron's own
@@ -173,6 +226,7 @@ impl Stack {
     pub fn cron(&self, args: &[&str]) -> Command {
         let mut command = cron(args);
         command.env("DKRON_URL", &self.dkron_url);
+        command.env("RESTATE_ADMIN_URL", &self.restate_admin);
         command
     }
 
@@ -282,7 +336,7 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Opt
     }
 }
 
-/// What the scripted server does with each connection, in order.
+/// What the scripted server answers to a request.
 #[derive(Clone)]
 pub enum Reply {
     /// Answer with this status, headers and body.
@@ -294,36 +348,40 @@ pub enum Reply {
 }
 
 /// A scripted HTTP/1.1 server on loopback, for failures a real Dkron cannot produce on demand.
-/// It is not Dkron: it answers each connection with the next scripted reply and records the
-/// request lines it saw.
+/// It is not Dkron: it answers each request by its method and path (the query ignored), with
+/// the reply scripted for that route, every time it is asked, so a test does not depend on the
+/// order in which a command makes its requests. A request without a script gets a 404 that names
+/// it. It records the request lines it saw.
 pub struct Scripted {
     pub url: String,
-    requests: std::sync::Arc<Mutex<Vec<String>>>,
+    /// Each request line, and whether a route was scripted for it.
+    requests: std::sync::Arc<Mutex<Vec<(String, bool)>>>,
 }
 
 impl Scripted {
-    pub fn start(replies: Vec<Reply>) -> Self {
+    /// `routes`: `("GET /v1/leader", reply)`, …
+    pub fn start(routes: Vec<(&'static str, Reply)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = std::sync::Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
         std::thread::spawn(move || {
-            for (stream, reply) in listener.incoming().zip(replies) {
+            for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
-                seen.lock().unwrap().push(read_request(&mut stream));
+                let request_line = read_request(&mut stream);
+                let route = route_of(&request_line);
+                let reply = routes
+                    .iter()
+                    .find(|(scripted, _)| *scripted == route)
+                    .map(|(_, reply)| reply.clone());
+                seen.lock().unwrap().push((request_line, reply.is_some()));
                 match reply {
-                    Reply::Http(status, headers, body) => {
-                        let mut head = format!(
-                            "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-                            body.len()
-                        );
-                        for (name, value) in headers {
-                            head.push_str(&format!("{name}: {value}\r\n"));
-                        }
-                        let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
+                    Some(Reply::Http(status, headers, body)) => {
+                        answer(&mut stream, status, headers, body);
                     }
-                    Reply::Drop => drop(stream),
-                    Reply::Hang => std::thread::sleep(Duration::from_secs(30)),
+                    Some(Reply::Drop) => drop(stream),
+                    Some(Reply::Hang) => std::thread::sleep(Duration::from_secs(30)),
+                    None => answer(&mut stream, 404, &[], "no script for this request"),
                 }
             }
         });
@@ -331,8 +389,36 @@ impl Scripted {
     }
 
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        let requests = self.requests.lock().unwrap();
+        requests.iter().map(|(line, _)| line.clone()).collect()
     }
+
+    /// The requests nothing was scripted for (each got a 404).
+    pub fn unscripted(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        let unscripted = requests.iter().filter(|(_, scripted)| !scripted);
+        unscripted.map(|(line, _)| line.clone()).collect()
+    }
+}
+
+/// `GET /v1/jobs?x=1 HTTP/1.1` → `GET /v1/jobs` (a trailing `/` dropped).
+fn route_of(request_line: &str) -> String {
+    let mut words = request_line.split(' ');
+    let method = words.next().unwrap_or_default();
+    let target = words.next().unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default();
+    format!("{method} {}", path.strip_suffix('/').unwrap_or(path))
+}
+
+fn answer(stream: &mut TcpStream, status: u16, headers: &[(&str, &str)], body: &str) {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
 }
 
 /// Reads one request (head and body) and returns its request line.
@@ -390,10 +476,14 @@ impl FakeCluster {
         }
     }
 
-    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster.
+    /// `joelclaw restate cron <args>` reaching Dkron only through this cluster (and the stack's
+    /// Restate admin API directly, when the stack runs).
     pub fn cron(&self, args: &[&str]) -> Command {
         let mut command = cron(args);
         command.env("KUBECONFIG", &self.kubeconfig);
+        if let Ok(admin) = std::env::var("JOELCLAW_TEST_RESTATE_ADMIN") {
+            command.env("RESTATE_ADMIN_URL", admin);
+        }
         command
     }
 }

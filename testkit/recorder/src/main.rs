@@ -4,7 +4,10 @@
 //! Every invocation of `dagOrchestrator/run` appends one JSON line to the file named by
 //! `RECORDER_FILE` — invocation id, target, the request headers (names lower-cased) and the
 //! JSON input — and answers `{"ok":true,"input":…}`. The append runs inside a journaled step
-//! (`ctx.run`), so a retried invocation still writes its line once. The endpoint speaks the
+//! (`ctx.run`), so a retried invocation still writes its line once. Three more handlers give the
+//! tests real unhappy invocations: `fail` records and then fails terminally (the invocation
+//! completes with a failure), `wait` records and then waits on an awakeable nobody resolves (it
+//! stays suspended), and `retry` fails with a retryable error on every attempt (it backs off). The endpoint speaks the
 //! Restate service protocol over HTTP/2 on `127.0.0.1:$RECORDER_PORT` only; register it with the
 //! Restate admin API (`POST /deployments`) after its port accepts connections.
 //! It owns nothing else: starting Restate and Dkron is `scripts/stack.sh`'s job.
@@ -22,7 +25,6 @@ use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 
 const SERVICE: &str = "dagOrchestrator";
-const HANDLER: &str = "run";
 
 /// The recording `dagOrchestrator` stub; holds the path of the record file.
 struct Recorder {
@@ -39,21 +41,68 @@ impl Recorder {
         ctx: Context<'_>,
         input: Option<Json<Value>>,
     ) -> HandlerResult<Json<Value>> {
+        let input = self.record(&ctx, "run", input).await?;
+        Ok(Json(json!({ "ok": true, "input": input })))
+    }
+
+    /// Record the invocation, then fail terminally: Restate completes it with a failure.
+    #[handler(name = "fail")]
+    async fn fail(
+        &self,
+        ctx: Context<'_>,
+        input: Option<Json<Value>>,
+    ) -> HandlerResult<Json<Value>> {
+        self.record(&ctx, "fail", input).await?;
+        Err(TerminalError::new("the recorder's fail handler fails every invocation").into())
+    }
+
+    /// Record the invocation, then wait on an awakeable nobody resolves: it stays suspended.
+    #[handler(name = "wait")]
+    async fn wait(
+        &self,
+        ctx: Context<'_>,
+        input: Option<Json<Value>>,
+    ) -> HandlerResult<Json<Value>> {
+        self.record(&ctx, "wait", input).await?;
+        let (_id, never) = ctx.awakeable::<String>();
+        never.await?;
+        Ok(Json(json!({ "ok": true })))
+    }
+
+    /// Fail with a retryable error on every attempt: Restate keeps backing off.
+    #[handler(name = "retry")]
+    async fn retry(
+        &self,
+        _ctx: Context<'_>,
+        _input: Option<Json<Value>>,
+    ) -> HandlerResult<Json<Value>> {
+        Err(std::io::Error::other("the recorder's retry handler fails every attempt").into())
+    }
+}
+
+impl Recorder {
+    /// Appends the invocation's record and returns its input. The clock read and the append live
+    /// in the journaled step: on replay the step's recorded result is reused and the line is not
+    /// written a second time.
+    async fn record(
+        &self,
+        ctx: &Context<'_>,
+        handler: &str,
+        input: Option<Json<Value>>,
+    ) -> HandlerResult<Value> {
         let input = input.map_or(Value::Null, Json::into_inner);
         let file = self.file.clone();
         let record = json!({
             "invocationId": ctx.invocation_id(),
             "service": SERVICE,
-            "handler": HANDLER,
+            "handler": handler,
             "headers": headers_json(ctx.headers()),
             "input": input.clone(),
         });
-        // The clock read and the append live in the journaled step: on replay the step's
-        // recorded result is reused and the line is not written a second time.
         ctx.run(|| async move { append_record(&file, record).map_err(HandlerError::from) })
             .name("record")
             .await?;
-        Ok(Json(json!({ "ok": true, "input": input })))
+        Ok(input)
     }
 }
 
@@ -119,7 +168,7 @@ async fn serve() -> Result<()> {
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
     eprintln!(
-        "joelclaw-test-recorder: serving {SERVICE}/{HANDLER} on http://{address}, recording to {}",
+        "joelclaw-test-recorder: serving {SERVICE}/{{run,fail,wait,retry}} on http://{address}, recording to {}",
         file.display()
     );
 
