@@ -360,13 +360,23 @@ impl Plane {
 }
 
 impl Namespace {
-    /// `joelclaw restate cron <args>` as the operator, in this namespace (and the stack's Restate
-    /// admin API directly, when the stack runs: Restate is not deployed in the test namespaces).
+    /// `joelclaw restate cron <args>` as the operator, in this namespace.
     pub fn cron(&self, args: &[&str]) -> Command {
         let kubeconfig = self
             .kubeconfig
             .as_ref()
             .expect("a namespace with the deployment has an operator kubeconfig");
+        self.cron_with(kubeconfig, args)
+    }
+
+    /// `joelclaw restate cron <args>` with the admin kubeconfig (for `install`).
+    pub fn cron_as_admin(&self, args: &[&str]) -> Command {
+        self.cron_with(&plane().admin_kubeconfig, args)
+    }
+
+    /// `joelclaw restate cron <args>` in this namespace with `kubeconfig` (and the stack's Restate
+    /// admin API directly, when the stack runs: Restate is not deployed in the test namespaces).
+    pub fn cron_with(&self, kubeconfig: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
         let mut command = cron(args);
         command
             .args(["--namespace", &self.name])
@@ -374,15 +384,6 @@ impl Namespace {
         if let Ok(admin) = std::env::var("JOELCLAW_TEST_RESTATE_ADMIN") {
             command.env("RESTATE_ADMIN_URL", admin);
         }
-        command
-    }
-
-    /// `joelclaw restate cron <args>` with the admin kubeconfig (for `install`).
-    pub fn cron_as_admin(&self, args: &[&str]) -> Command {
-        let mut command = cron(args);
-        command
-            .args(["--namespace", &self.name])
-            .env("KUBECONFIG", &plane().admin_kubeconfig);
         command
     }
 

@@ -355,16 +355,8 @@ fn a_named_target_port_resolves_through_slices_and_through_the_selector() {
     // authorizer refuses the list and the CLI resolves through the selector, looking the port
     // name up in the pod.
     let kubeconfig = namespace.identity("no-slices", operator_rules_without("endpointslices"));
-    let (code, listed) = run_json(
-        cron(&[
-            "list",
-            "--service-port",
-            "80",
-            "--namespace",
-            &namespace.name,
-        ])
-        .env("KUBECONFIG", &kubeconfig),
-    );
+    let (code, listed) =
+        run_json(&mut namespace.cron_with(&kubeconfig, &["list", "--service-port", "80"]));
     assert_eq!(code, 0, "{listed:#}");
     assert_eq!(listed["result"]["tunnel"]["via"], "selector");
     assert_eq!(listed["result"]["tunnel"]["podPort"], 8080);
@@ -396,8 +388,7 @@ fn pods_that_are_not_ready_are_skipped_on_both_paths() {
     assert_eq!(listed["result"]["tunnel"]["via"], "endpointslices");
 
     let kubeconfig = namespace.identity("no-slices", operator_rules_without("endpointslices"));
-    let (code, listed) =
-        run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &kubeconfig));
+    let (code, listed) = run_json(&mut namespace.cron_with(&kubeconfig, &["list"]));
     assert_eq!(code, 0, "{listed:#}");
     assert_eq!(listed["result"]["tunnel"]["via"], "selector");
     assert_eq!(listed["result"]["tunnel"]["pod"], "dkron-1");
@@ -417,9 +408,8 @@ fn pods_that_are_not_ready_are_skipped_on_both_paths() {
 fn the_real_authorizer_refuses_a_role_without_port_forward_or_services() {
     let stack = stack();
     let namespace = plane().namespace("forbidden", Scene::dkron(&[stack.dkron_addr()]));
-    let list_as = |kubeconfig: &std::path::Path| {
-        run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", kubeconfig))
-    };
+    let list_as =
+        |kubeconfig: &std::path::Path| run_json(&mut namespace.cron_with(kubeconfig, &["list"]));
 
     let kubeconfig = namespace.identity(
         "no-port-forward",
@@ -437,8 +427,7 @@ fn the_real_authorizer_refuses_a_role_without_port_forward_or_services() {
     ] {
         assert!(fix.contains(verb), "{fix}");
     }
-    let (code, _, stderr) =
-        run(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &kubeconfig));
+    let (code, _, stderr) = run(&mut namespace.cron_with(&kubeconfig, &["list"]));
     assert_eq!(code, 1);
     assert!(stderr.contains("context `kwok`"), "{stderr}");
 
@@ -965,8 +954,7 @@ mod errors {
             .unwrap()
             .remove("certificate-authority");
         let (_dir, path) = with_kubeconfig(&config.to_string());
-        let (code, envelope) =
-            run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &path));
+        let (code, envelope) = run_json(&mut namespace.cron_with(&path, &["list"]));
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_TLS");
     }
@@ -978,16 +966,14 @@ mod errors {
             &plane().server,
             &format!("https://127.0.0.1:{}", free_port()),
         ));
-        let (code, envelope) =
-            run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &path));
+        let (code, envelope) = run_json(&mut namespace.cron_with(&path, &["list"]));
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_UNREACHABLE");
 
         let mut config: serde_json::Value = serde_json::from_str(&kubeconfig).unwrap();
         config["users"][0]["user"]["token"] = "not-a-token".into();
         let (_dir, path) = with_kubeconfig(&config.to_string());
-        let (code, envelope) =
-            run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &path));
+        let (code, envelope) = run_json(&mut namespace.cron_with(&path, &["list"]));
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_KUBE_UNAUTHORIZED");
     }
@@ -1000,8 +986,7 @@ mod errors {
             namespace.kubeconfig.clone().unwrap(),
         ])
         .unwrap();
-        let (code, envelope) =
-            run_json(cron(&["list", "--namespace", &namespace.name]).env("KUBECONFIG", &list));
+        let (code, envelope) = run_json(&mut namespace.cron_with(&list, &["list"]));
         // The kubeconfig was found and used: the failure is the (refused) backend behind the pod.
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_TUNNEL_FAILED");
