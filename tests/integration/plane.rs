@@ -134,6 +134,9 @@ pub struct AuditEvent {
     pub object_ref: Option<AuditObject>,
     #[serde(default)]
     pub response_status: Option<AuditStatus>,
+    /// `authorization.k8s.io/decision` (`allow` or `forbid`) among others.
+    #[serde(default)]
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -159,6 +162,8 @@ pub struct AuditObject {
 #[derive(Clone, Debug, Deserialize)]
 pub struct AuditStatus {
     pub code: u16,
+    #[serde(default)]
+    pub message: String,
 }
 
 impl AuditEvent {
@@ -181,6 +186,23 @@ impl AuditEvent {
         self.response_status
             .as_ref()
             .map_or(0, |status| status.code)
+    }
+
+    /// Whether the authorizer allowed the request (whatever became of it afterwards).
+    pub fn allowed(&self) -> bool {
+        self.annotations
+            .get("authorization.k8s.io/decision")
+            .is_some_and(|decision| decision == "allow")
+    }
+
+    /// A request the client itself gave up on: the apiserver logs it as a 500 `context canceled`.
+    /// The CLI does this to a port-forward upgrade still in flight when it no longer needs the
+    /// connection (its command is done, or its HTTP client got another one first); under load an
+    /// upgrade takes long enough (100 ms and more) for that to happen now and then.
+    pub fn abandoned_by_client(&self) -> bool {
+        self.response_status
+            .as_ref()
+            .is_some_and(|status| status.code == 500 && status.message == "context canceled")
     }
 }
 
