@@ -341,6 +341,13 @@ pub fn fire_outcome(
         let outcome = match invocations.get(&id) {
             Some(invocation) => invocation_outcome(invocation, now, stuck_after),
             None => match retention {
+                // Restate answers 202 once the invocation is in its log; its introspection shows
+                // it a moment later (seconds, on a busy node): a young fire is still in flight.
+                _ if now - fire.at < stuck_after => FireOutcome::InFlight {
+                    detail: format!(
+                        "{id} was accepted by Restate's ingress and is not yet in its introspection"
+                    ),
+                },
                 Some(retention) if fire.at < now - retention => FireOutcome::Unverified {
                     detail: format!(
                         "Restate no longer keeps {id}: it keeps completed invocations for {} after they end",

@@ -188,7 +188,13 @@ pub async fn run(context: &Context, args: TraceArgs) -> anyhow::Result<Report> {
             invocations: fire
                 .invocation_ids()
                 .into_iter()
-                .map(|id| invocation_view(id, &found, &restate_text, retention, fire.at, now))
+                .map(|id| {
+                    let age = Window {
+                        from: fire.at,
+                        to: now,
+                    };
+                    invocation_view(id, &found, &restate_text, retention, age, stuck_after)
+                })
                 .collect(),
             outcome: Some(outcome),
         }
@@ -317,9 +323,10 @@ fn invocation_view(
     found: &Option<evidence::RestateEvidence>,
     restate_error: &Option<String>,
     retention: Option<Duration>,
-    fired_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    since_fire: Window,
+    stuck_after: Duration,
 ) -> InvocationView {
+    let (fired_at, now) = (since_fire.from, since_fire.to);
     let restate = found
         .as_ref()
         .and_then(|found| found.invocations.get(&id).cloned());
@@ -327,6 +334,9 @@ fn invocation_view(
         (Some(_), _, _) => None,
         (None, None, Some(error)) => Some(format!("Restate could not be asked: {error}")),
         (None, _, _) => Some(match retention {
+            _ if now - fired_at < stuck_after => {
+                "accepted by Restate's ingress, not yet in its introspection".to_string()
+            }
             Some(retention) if fired_at < now - retention => format!(
                 "Restate no longer has it: completed invocations are kept {} (this fire is {} old)",
                 age(retention),
