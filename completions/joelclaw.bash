@@ -1594,7 +1594,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__install)
-            opts="-h -V --replicas --image --storage-class --storage --dry-run --force-conflicts --wait-timeout --no-wait --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --replicas --image --storage-class --storage --volume-permissions --dry-run --force-conflicts --wait-timeout --no-wait --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1614,6 +1614,10 @@ _joelclaw() {
                     ;;
                 --storage)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume-permissions)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --wait-timeout)
@@ -1738,7 +1742,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__manifest)
-            opts="-h -V --replicas --image --storage-class --storage --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --replicas --image --storage-class --storage --volume-permissions --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1758,6 +1762,10 @@ _joelclaw() {
                     ;;
                 --storage)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume-permissions)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --base-url)

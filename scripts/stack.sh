@@ -41,21 +41,12 @@ readonly SERVICES=(dkron restate recorder)
 log() { printf 'stack: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# shellcheck source=scripts/lib/processes.sh
+source "$REPO_ROOT/scripts/lib/processes.sh"
+
 usage() {
   sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
-}
-
-# Milliseconds since the epoch, from bash's own clock (no fork).
-now_ms() {
-  local t="${EPOCHREALTIME/[.,]/}"
-  printf '%s' "$((t / 1000))"
-}
-
-# "1.234s" for the time since START_MS ($1).
-since() {
-  local ms=$(($(now_ms) - $1))
-  printf '%d.%03ds' "$((ms / 1000))" "$((ms % 1000))"
 }
 
 recorder_bin() {
@@ -166,93 +157,6 @@ cmd_install() {
 # ---------------------------------------------------------------------------------------------
 # up / down
 
-# N distinct free TCP ports on 127.0.0.1: bind them all at once (port 0) so they differ.
-free_ports() {
-  python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-
-# Fields of /proc/PID/stat after "pid (comm)" into PROC_FIELDS: [0] is the state (field 3),
-# [19] the start time in clock ticks (field 22).
-proc_stat() {
-  local line
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  read -r -a PROC_FIELDS <<<"${line##*) }"
-}
-
-# True when PID is a live (not zombie) process. Our servers are reparented when `up` exits,
-# and PID 1 in a container may not reap them, so a zombie counts as gone.
-alive() {
-  local pid="$1"
-  proc_stat "$pid" || return 1
-  [[ "${PROC_FIELDS[0]}" != Z ]]
-}
-
-# The pid recorded in DIR/NAME.pid if that process is still the one we started.
-pid_of() {
-  local dir="$1" name="$2" pid start_time
-  [[ -f "$dir/$name.pid" ]] || return 1
-  read -r pid start_time <"$dir/$name.pid" || return 1
-  alive "$pid" || return 1
-  # Guard against pid reuse: the process must have the start time we recorded.
-  [[ "${PROC_FIELDS[19]}" == "$start_time" ]] || return 1
-  printf '%s' "$pid"
-}
-
-# spawn NAME DIR CMD...: run CMD detached (own session, stdin closed) with output in
-# DIR/NAME.log, and remember "pid start-time" in DIR/NAME.pid.
-spawn() {
-  local name="$1" dir="$2" pid
-  shift 2
-  # Run from a non-leader process group (no job control here), setsid execs in place, so $!
-  # is the server itself.
-  setsid "$@" </dev/null >"$dir/$name.log" 2>&1 &
-  pid=$!
-  proc_stat "$pid" || die "could not start $name (see $dir/$name.log)"
-  printf '%s %s\n' "$pid" "${PROC_FIELDS[19]}" >"$dir/$name.pid"
-}
-
-http_status() {
-  curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "$@" 2>/dev/null || true
-}
-
-port_open() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-fail_with_log() {
-  local dir="$1" name="$2"
-  shift 2
-  log "error: $*"
-  log "last lines of $dir/$name.log:"
-  tail -n 40 "$dir/$name.log" >&2 || true
-  exit 1
-}
-
-# wait_ready NAME DIR DESCRIPTION CHECK...: poll CHECK every 100 ms until it succeeds, the
-# process dies, or TIMEOUT passes.
-wait_ready() {
-  local name="$1" dir="$2" what="$3" start deadline
-  shift 3
-  start="$(now_ms)"
-  deadline=$((start + TIMEOUT * 1000))
-  until "$@"; do
-    pid_of "$dir" "$name" >/dev/null ||
-      fail_with_log "$dir" "$name" "$name exited while waiting for $what"
-    (($(now_ms) < deadline)) ||
-      fail_with_log "$dir" "$name" "timed out after ${TIMEOUT}s waiting for $what"
-    sleep 0.1
-  done
-  log "$what: ready after $(since "$start")"
-}
-
 dkron_ready() { [[ "$(http_status "http://127.0.0.1:$DKRON_HTTP/v1/isleader")" == 200 ]]; }
 restate_admin_ready() { [[ "$(http_status "http://127.0.0.1:$RESTATE_ADMIN/health")" == 200 ]]; }
 restate_ingress_ready() { [[ "$(http_status "http://127.0.0.1:$RESTATE_INGRESS/restate/health")" == 200 ]]; }
@@ -273,45 +177,10 @@ register_recorder() {
   esac
 }
 
-# Live (non-zombie) pids in process group PGID. Each server leads its own group (setsid);
-# Dkron's executor plugins (`dkron shell`, `dkron http`) are its children in that group.
-group_members() {
-  local stat_file pid
-  for stat_file in /proc/[0-9]*/stat; do
-    pid="${stat_file#/proc/}"
-    pid="${pid%/stat}"
-    proc_stat "$pid" || continue
-    [[ "${PROC_FIELDS[2]}" == "$1" && "${PROC_FIELDS[0]}" != Z ]] && printf '%s\n' "$pid"
-  done
-  return 0
-}
-
 stop_all() {
-  local dir="$1" name pid deadline
-  local -a leaders=() stragglers=()
-  for name in "${SERVICES[@]}"; do
-    if pid="$(pid_of "$dir" "$name")"; then
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      leaders+=("$pid")
-    fi
-  done
-  deadline=$(($(now_ms) + 5000))
-  for pid in "${leaders[@]}"; do
-    while alive "$pid" && (($(now_ms) < deadline)); do sleep 0.05; done
-    if alive "$pid"; then
-      log "pid $pid ignored SIGTERM for 5 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while alive "$pid"; do sleep 0.05; done
-    fi
-    mapfile -t stragglers < <(group_members "$pid")
-    if ((${#stragglers[@]} > 0)); then
-      log "killing leftover processes of group $pid: ${stragglers[*]}"
-      kill -KILL "${stragglers[@]}" 2>/dev/null || true
-    fi
-  done
-  for name in "${SERVICES[@]}"; do rm -f "$dir/$name.pid"; done
+  stop_services "$1" "${SERVICES[@]}"
   # The Restate base dir alone is ~220 MiB (RocksDB preallocation).
-  rm -rf "$dir/restate" "$dir/dkron" "$dir/env"
+  rm -rf "$1/restate" "$1/dkron" "$1/env"
 }
 
 cmd_up() {
@@ -385,18 +254,6 @@ cmd_up() {
   log "up: stack ready in $(since "$start") (env in $dir/env; stop with: $0 down $dir)"
 }
 
-cmd_down() {
-  [[ $# -eq 1 ]] || usage
-  local start
-  start="$(now_ms)"
-  if [[ ! -d "$1" ]]; then
-    log "down: no stack directory $1; nothing to stop"
-    return 0
-  fi
-  stop_all "$(cd "$1" && pwd -P)"
-  log "down: stopped in $(since "$start")"
-}
-
 cmd_versions() {
   local rc=0
   if [[ -x "$DKRON" ]]; then
@@ -412,20 +269,6 @@ cmd_versions() {
     rc=1
   fi
   return "$rc"
-}
-
-main() {
-  [[ $# -ge 1 ]] || usage
-  local command="$1"
-  shift
-  case "$command" in
-    install) [[ $# -eq 0 ]] || usage; cmd_install ;;
-    up) cmd_up "$@" ;;
-    down) cmd_down "$@" ;;
-    versions) [[ $# -eq 0 ]] || usage; cmd_versions ;;
-    -h | --help | help) usage ;;
-    *) usage ;;
-  esac
 }
 
 main "$@"

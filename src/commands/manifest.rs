@@ -26,6 +26,15 @@ pub struct DeploymentArgs {
     /// Size of each server's data volume.
     #[arg(long, default_value = "1Gi", value_name = "QUANTITY")]
     pub storage: String,
+
+    /// Add an init container that makes the data volume owned by the Dkron user (65532), for
+    /// storage that ignores `fsGroup` (local-path, hostPath).
+    ///
+    /// It runs the same image as root with only CAP_CHOWN and no privilege escalation, which the
+    /// `baseline` Pod Security level admits and `restricted` does not: pass `false` in a namespace
+    /// that enforces `restricted` (its storage must then honour `fsGroup`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub volume_permissions: bool,
 }
 
 fn parse_replicas(text: &str) -> Result<i32, String> {
@@ -42,6 +51,7 @@ impl DeploymentArgs {
             image,
             storage_class,
             storage,
+            volume_permissions,
         } = self.clone();
         // A floating tag is what the reference deployment got wrong: insist on a pinned one. The
         // tag is after the `:` of the last path segment (`registry:5000/dkron` has none).
@@ -64,6 +74,7 @@ impl DeploymentArgs {
             image,
             storage_class,
             storage,
+            volume_permissions,
         })
     }
 }

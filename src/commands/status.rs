@@ -47,7 +47,11 @@ pub struct StatusResult {
     pub leader: Option<String>,
     pub members: Vec<MemberRow>,
     pub jobs: JobCounts,
-    pub dashboard_url: String,
+    /// Dkron's web UI, when it has a URL that outlives this command (direct access).
+    pub dashboard_url: Option<String>,
+    /// Through a tunnel the UI has no lasting URL (the tunnel closes when `status` exits): the
+    /// command that holds one open.
+    pub dashboard_command: Option<String>,
     /// Present when Dkron was reached through a tunnel.
     pub kubernetes: Option<KubernetesView>,
     /// Absent with --skip-restate.
@@ -203,7 +207,22 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         .is_none_or(|restate| restate.reachable && restate.unregistered == 0);
     let healthy = dkron_healthy && restate_healthy;
     let result = StatusResult {
-        dashboard_url: format!("{}/ui/", access.info.base_url),
+        dashboard_url: access
+            .info
+            .tunnel
+            .is_none()
+            .then(|| format!("{}/ui/", access.info.base_url)),
+        dashboard_command: access.info.tunnel.as_ref().map(|tunnel| {
+            // In a pod there is no context to name: the service account is the default.
+            let context = match tunnel.context.as_str() {
+                "in-cluster" => String::new(),
+                context => format!(" --context {context}"),
+            };
+            format!(
+                "joelclaw restate cron dashboard{context} --namespace {}",
+                tunnel.namespace
+            )
+        }),
         access: access.info.clone(),
         healthy,
         dkron_healthy,
@@ -446,7 +465,11 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
         result.leader.clone().unwrap_or_else(|| styles.bad("none")),
         result.jobs.total,
         result.jobs.managed,
-        result.dashboard_url,
+        match (&result.dashboard_url, &result.dashboard_command) {
+            (Some(url), _) => url.clone(),
+            (None, Some(command)) => format!("`{command}` (keeps a tunnel open)"),
+            (None, None) => String::new(),
+        },
     );
     let mut members = table(&["member", "address", "status", "server", "leader"]);
     for member in &result.members {

@@ -2,7 +2,9 @@
 //!
 //! What it fixes in the reference deployment: the image is pinned; the pod runs as a non-root user
 //! with a read-only root filesystem, no capabilities and no service-account token, and the data
-//! volume is made writable for that user through `fsGroup`; N replicas form one Raft cluster through
+//! volume is made writable for that user through `fsGroup` and, where the storage ignores
+//! `fsGroup` (local-path and other hostPath-backed volumes), an init container that hands `/data`
+//! to that user with CAP_CHOWN alone (`--volume-permissions`, on by default); N replicas form one Raft cluster through
 //! the headless Service (`--bootstrap-expect=N`, `--retry-join` to every peer's stable DNS name);
 //! a PodDisruptionBudget keeps quorum through voluntary disruptions; a NetworkPolicy admits Dkron's
 //! ports only from Dkron peers (a port-forward reaches the pod from inside its own network
@@ -47,6 +49,8 @@ const HTTP_PORT: i32 = 8080;
 const SERF_PORT: i32 = 8946;
 const RPC_PORT: i32 = 6868;
 const DATA_DIR: &str = "/data";
+/// The init container that hands the data volume to [`RUN_AS`].
+pub const VOLUME_PERMISSIONS: &str = "volume-permissions";
 
 /// What `manifest` and `install` render.
 #[derive(Debug, Clone)]
@@ -56,6 +60,8 @@ pub struct Deployment {
     pub image: String,
     pub storage_class: Option<String>,
     pub storage: String,
+    /// Render the init container that makes the data volume the Dkron user's.
+    pub volume_permissions: bool,
 }
 
 impl Default for Deployment {
@@ -66,6 +72,7 @@ impl Default for Deployment {
             image: DEFAULT_IMAGE.to_string(),
             storage_class: None,
             storage: "1Gi".to_string(),
+            volume_permissions: true,
         }
     }
 }
@@ -251,6 +258,60 @@ fn container_port(name: &str, number: i32, protocol: &str) -> ContainerPort {
     }
 }
 
+/// The init container's shell script: give the data volume to [`RUN_AS`] unless it already is
+/// theirs. `fsGroup` does this on storage whose driver manages ownership; local-path and other
+/// hostPath-backed volumes arrive owned by root, and data left there by a Dkron that ran as root
+/// (`raft/snapshots/permTest: permission denied`) stays root's. Skipping a volume whose top is
+/// already the user's keeps restarts cheap, and matters: without CAP_DAC_READ_SEARCH, root cannot
+/// descend into directories Dkron created as that user.
+pub fn volume_permissions_script() -> String {
+    let owner = format!("{RUN_AS}:{RUN_AS}");
+    format!(
+        "set -eu; if [ \"$(stat -c %u:%g {DATA_DIR})\" != {owner} ]; then chown -R {owner} {DATA_DIR}; fi"
+    )
+}
+
+/// The init container for `--volume-permissions`: the same pinned image (its Alpine base has
+/// `sh`, `stat` and `chown`), uid 0 and CAP_CHOWN only. Root is needed: a container runtime gives
+/// a non-root process no effective capabilities (it sets no ambient ones), so CAP_CHOWN would be
+/// lost at exec. CAP_FOWNER is not needed: chown(2) checks CAP_CHOWN alone, and the script changes
+/// no mode.
+fn volume_permissions_container(deployment: &Deployment) -> Container {
+    Container {
+        name: VOLUME_PERMISSIONS.to_string(),
+        image: Some(deployment.image.clone()),
+        image_pull_policy: Some("IfNotPresent".to_string()),
+        command: Some(vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            volume_permissions_script(),
+        ]),
+        resources: Some(ResourceRequirements {
+            requests: Some(quantities("10m", "16Mi")),
+            limits: Some(quantities("100m", "64Mi")),
+            ..ResourceRequirements::default()
+        }),
+        security_context: Some(SecurityContext {
+            run_as_non_root: Some(false),
+            run_as_user: Some(0),
+            run_as_group: Some(0),
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".to_string()]),
+                add: Some(vec!["CHOWN".to_string()]),
+            }),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: Some(vec![VolumeMount {
+            name: "data".to_string(),
+            mount_path: DATA_DIR.to_string(),
+            ..VolumeMount::default()
+        }]),
+        ..Container::default()
+    }
+}
+
 fn stateful_set(deployment: &Deployment) -> StatefulSet {
     let namespace = &deployment.namespace;
     let container = Container {
@@ -341,6 +402,9 @@ fn stateful_set(deployment: &Deployment) -> StatefulSet {
                         }),
                         ..PodSecurityContext::default()
                     }),
+                    init_containers: deployment
+                        .volume_permissions
+                        .then(|| vec![volume_permissions_container(deployment)]),
                     containers: vec![container],
                     volumes: Some(vec![Volume {
                         name: "tmp".to_string(),
@@ -567,6 +631,44 @@ mod tests {
         );
         assert!(container.readiness_probe.is_some() && container.liveness_probe.is_some());
         assert!(container.startup_probe.is_some() && container.resources.is_some());
+    }
+
+    #[test]
+    fn the_volume_permissions_init_container_is_root_with_chown_only_and_optional() {
+        let set = stateful_set(&Deployment::default());
+        let pod = set.spec.template.spec.unwrap();
+        let init = &pod.init_containers.expect("on by default")[0];
+        assert_eq!(init.name, VOLUME_PERMISSIONS);
+        assert_eq!(
+            init.image.as_deref(),
+            Some(DEFAULT_IMAGE),
+            "the same pinned image"
+        );
+        let security = init.security_context.clone().unwrap();
+        assert_eq!(security.run_as_user, Some(0));
+        assert_eq!(security.run_as_non_root, Some(false));
+        assert_eq!(security.allow_privilege_escalation, Some(false));
+        let capabilities = security.capabilities.unwrap();
+        assert_eq!(capabilities.drop, Some(vec!["ALL".to_string()]));
+        assert_eq!(capabilities.add, Some(vec!["CHOWN".to_string()]));
+        assert!(
+            init.command.as_ref().unwrap()[2].contains("chown -R 65532:65532 /data"),
+            "{:?}",
+            init.command
+        );
+        let without = stateful_set(&Deployment {
+            volume_permissions: false,
+            ..Deployment::default()
+        });
+        assert!(
+            without
+                .spec
+                .template
+                .spec
+                .unwrap()
+                .init_containers
+                .is_none()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The Dkron deployment: `manifest` output (committed as k8s/dkron.yaml), its agent command line run
-//! against the real Dkron binary as a non-root user, the operator RBAC checked against the requests
-//! the CLI really makes, and `install` against the fake apiserver.
+//! The Dkron deployment: `manifest` output (committed as k8s/dkron.yaml); its init container's
+//! command and its agent command line run on the real Dkron binary with the rendered user and
+//! capabilities; and `install` against the real control plane. The operator RBAC is checked in
+//! `tunnel` against the real authorizer.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -9,16 +10,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{FakeCluster, cron, free_port, repo_root, run, run_json, snapshot, wait_for};
+use serde_json::json;
+
+use crate::support::{cron, free_port, repo_root, run, run_json, snapshot, wait_for};
 
 /// The documents `manifest` prints for these flags.
-fn manifest_documents(flags: &[&str]) -> Vec<Value> {
+pub fn manifest_documents(flags: &[&str]) -> Vec<Value> {
     let (code, stdout, stderr) = run(&mut cron(&[&["manifest"], flags].concat()));
     assert_eq!(code, 0, "{stderr}");
     serde_saphyr::from_str_multiple(&stdout).expect("manifest prints YAML documents")
 }
 
-fn document<'a>(documents: &'a [Value], kind: &str, name: &str) -> &'a Value {
+pub fn document<'a>(documents: &'a [Value], kind: &str, name: &str) -> &'a Value {
     documents
         .iter()
         .find(|document| document["kind"] == kind && document["metadata"]["name"] == name)
@@ -130,14 +133,32 @@ mod live {
         copy
     }
 
-    fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+    /// A data volume as `fsGroup` leaves it: owned by root, group-writable by the pod's group.
+    fn fs_group_volume(data: &Path, index: usize) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
-        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
-        // Like a volume under `fsGroup`: owned by root, group-writable by the pod's group.
         let data_dir = data.join(format!("node-{index}"));
         std::fs::create_dir_all(&data_dir).unwrap();
         std::os::unix::fs::chown(&data_dir, Some(0), Some(NON_ROOT)).unwrap();
         std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o2775)).unwrap();
+        data_dir
+    }
+
+    fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
+        let data_dir = fs_group_volume(data, index);
+        start_on(binary, data, &data_dir, args, serf, index, Stdio::null())
+    }
+
+    /// Starts node `index` as the non-root user on `data_dir`, its stderr to `stderr`.
+    fn start_on(
+        binary: &Path,
+        data: &Path,
+        data_dir: &Path,
+        args: &[String],
+        serf: &[u16],
+        index: usize,
+        stderr: Stdio,
+    ) -> Node {
+        let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
         // The pod's writable /tmp (an emptyDir): Dkron's executor plugins put their sockets there.
         let tmp = data.join(format!("tmp-{index}"));
         std::fs::create_dir_all(&tmp).unwrap();
@@ -190,7 +211,7 @@ mod live {
             .env("HOME", &tmp)
             .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("setpriv runs the binary as a non-root user");
         Node { child, http }
@@ -312,191 +333,520 @@ mod live {
             .count();
         assert_eq!(alive, 3, "{members:#}");
     }
-}
+    /// The init container as rendered: its command (with the volume's mount path replaced by
+    /// `volume`), and `setpriv` flags that give the process exactly the user, capabilities and
+    /// no-new-privileges its securityContext asks for (a container runtime sets the bounding,
+    /// permitted and effective sets to the added capabilities; for uid 0 an exec keeps them).
+    fn rendered_init(volume: &Path) -> Command {
+        let documents = manifest_documents(&[]);
+        let set = document(&documents, "StatefulSet", "dkron");
+        let init = &set["spec"]["template"]["spec"]["initContainers"][0];
+        assert_eq!(init["name"], "volume-permissions");
+        let mount = init["volumeMounts"][0]["mountPath"].as_str().unwrap();
+        let command: Vec<String> = init["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|part| {
+                part.as_str()
+                    .unwrap()
+                    .replace(mount, volume.to_str().unwrap())
+            })
+            .collect();
+        let security = &init["securityContext"];
+        assert_eq!(security["capabilities"]["drop"], json!(["ALL"]));
+        let capabilities: String = security["capabilities"]["add"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|cap| format!(",+{}", cap.as_str().unwrap().to_lowercase()))
+            .collect();
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args([
+            format!("--reuid={}", security["runAsUser"]),
+            format!("--regid={}", security["runAsGroup"]),
+            "--clear-groups".to_string(),
+            "--inh-caps=-all".to_string(),
+            format!("--bounding-set=-all{capabilities}"),
+        ]);
+        if security["allowPrivilegeEscalation"] == false {
+            setpriv.arg("--no-new-privs");
+        }
+        setpriv.args(&command);
+        setpriv
+    }
 
-/// A fake cluster whose pods carry the labels the rendered StatefulSet selects, so the fake's
-/// StatefulSet controller counts them once `install` applies it.
-mod install {
-    use joelclaw_fake_kube::{Options, World, dkron_world};
-    use k8s_openapi::api::core::v1::{Event, ObjectReference};
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+    /// Sets a command's user and capabilities by hand (`setpriv` flags before the command).
+    fn with_privileges(init: &Command, flags: &[&str]) -> Command {
+        let rendered: Vec<_> = init.get_args().collect();
+        // The rendered command follows the setpriv flags: `/bin/sh -c SCRIPT`.
+        let command = &rendered[rendered.len() - 3..];
+        let mut setpriv = Command::new("setpriv");
+        setpriv.args(flags).args(command);
+        setpriv
+    }
 
-    use super::*;
+    /// What a Dkron that once ran as root leaves on a local-path volume: everything root's.
+    fn root_owned_volume(dir: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let volume = dir.join("volume");
+        std::fs::create_dir_all(volume.join("raft/snapshots")).unwrap();
+        std::fs::write(volume.join("raft/raft.db"), b"").unwrap();
+        std::fs::set_permissions(
+            volume.join("raft/raft.db"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        for path in [
+            &volume,
+            &volume.join("raft"),
+            &volume.join("raft/snapshots"),
+        ] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        volume
+    }
 
-    /// `dkron_world` with the pods relabelled to the deployment's selector.
-    pub fn world_with_pods(backends: &[SocketAddr], ready: bool) -> World {
-        let mut world = dkron_world("joelclaw", backends);
-        for pod in &mut world.pods {
-            let labels = pod.metadata.labels.get_or_insert_with(Default::default);
-            labels.insert("app.kubernetes.io/name".into(), "dkron".into());
-            labels.insert("app.kubernetes.io/component".into(), "scheduler".into());
-            if !ready {
-                let status = pod.status.get_or_insert_with(Default::default);
-                status.phase = Some("Pending".into());
-                status.conditions = None;
+    fn owners(volume: &Path) -> Vec<(String, u32, u32)> {
+        use std::os::unix::fs::MetadataExt;
+        let mut found = Vec::new();
+        let mut pending = vec![volume.to_path_buf()];
+        while let Some(path) = pending.pop() {
+            let metadata = std::fs::symlink_metadata(&path).unwrap();
+            found.push((path.display().to_string(), metadata.uid(), metadata.gid()));
+            if metadata.is_dir() {
+                pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
             }
         }
-        world
+        found
     }
 
     #[test]
-    fn a_rollout_that_never_comes_names_the_pod_and_its_last_event() {
+    fn the_rendered_init_container_hands_a_root_owned_volume_to_the_non_root_agent() {
+        let _extra = crate::support::extra_dkron_lock();
+        let dir = dir_for_non_root();
+        let binary = executable_copy(dir.path());
+        let volume = root_owned_volume(dir.path());
+        let args = rendered_agent_args("1");
+        // Two runs of node 0's command line, each on its own ports.
+        let serf = [free_port(), free_port()];
+
+        // Without the init container: the failure of the reference deployment.
+        let log = dir.path().join("without-init.log");
+        let mut node = start_on(
+            &binary,
+            dir.path(),
+            &volume,
+            &args,
+            &serf,
+            0,
+            std::fs::File::create(&log).unwrap().into(),
+        );
+        let exit = wait_for("the agent to give up", Duration::from_secs(60), || {
+            node.child.try_wait().unwrap()
+        });
+        assert!(!exit.success());
+        let said = std::fs::read_to_string(&log).unwrap();
+        assert!(said.contains("permission denied"), "{said}");
+
+        let init = rendered_init(&volume);
+        // Narrowest privilege: root without CAP_CHOWN cannot do it, and neither can a non-root
+        // user granted CAP_CHOWN (a runtime sets no ambient capabilities, so exec drops it).
+        let (code, _, stderr) = run(&mut with_privileges(
+            &init,
+            &[
+                "--reuid=0",
+                "--regid=0",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+            ],
+        ));
+        assert_ne!(code, 0, "chown needs CAP_CHOWN");
+        assert!(stderr.contains("Operation not permitted"), "{stderr}");
+        let non_root = format!("--reuid={NON_ROOT}");
+        let (code, _, _) = run(&mut with_privileges(
+            &init,
+            &[
+                &non_root,
+                "--regid=65532",
+                "--clear-groups",
+                "--inh-caps=+chown",
+                "--bounding-set=-all,+chown",
+                "--no-new-privs",
+            ],
+        ));
+        assert_ne!(code, 0, "a non-root user keeps no capability across exec");
+        assert!(owners(&volume).iter().all(|(_, uid, _)| *uid == 0));
+
+        // As rendered: uid 0, CAP_CHOWN only, no new privileges.
+        let (code, _, stderr) = run(&mut rendered_init(&volume));
+        assert_eq!(code, 0, "{stderr}");
+        let owned = owners(&volume);
+        assert!(
+            owned
+                .iter()
+                .all(|(_, uid, gid)| (*uid, *gid) == (NON_ROOT, NON_ROOT)),
+            "{owned:?}"
+        );
+
+        // Now the agent runs as the non-root user on that volume, and a restart's init is a no-op.
+        let node = start_on(&binary, dir.path(), &volume, &args, &serf, 1, Stdio::null());
+        wait_for("the agent to lead", Duration::from_secs(60), || {
+            get(node.http, "/v1/isleader").filter(|(status, _)| *status == 200)
+        });
+        assert_leader_known(&node);
+        drop(node);
+        assert!(owners(&volume).iter().all(|(_, uid, _)| *uid == NON_ROOT));
+        let (code, _, stderr) = run(&mut rendered_init(&volume));
+        assert_eq!(code, 0, "the init of a restart: {stderr}");
+    }
+}
+
+/// `install` against the real control plane (`crate::plane`): real server-side apply with its field
+/// managers, dry runs and conflicts, the real StatefulSet controller and scheduler placing pods on
+/// the kwok node, and the events they write. `install` runs with the admin kubeconfig: it needs
+/// more than the operator Role.
+mod kube {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::plane::{Scene, plane};
+    use crate::support::stack;
+
+    /// `object -> action` of an install result.
+    fn actions(envelope: &Value) -> BTreeMap<String, String> {
+        envelope["result"]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["object"].as_str().unwrap().to_string(),
+                    o["action"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Whether every field of `wanted` is in `stored` with the same value (the apiserver adds
+    /// defaults and metadata; it must not drop or change what was applied).
+    fn contains(stored: &Value, wanted: &Value) -> bool {
+        match (stored, wanted) {
+            (Value::Object(stored), Value::Object(wanted)) => wanted
+                .iter()
+                .all(|(key, value)| stored.get(key).is_some_and(|s| contains(s, value))),
+            (Value::Array(stored), Value::Array(wanted)) => {
+                stored.len() == wanted.len()
+                    && stored.iter().zip(wanted).all(|(s, w)| contains(s, w))
+            }
+            _ => stored == wanted,
+        }
+    }
+
+    fn scene_without_deployment(backends: Vec<SocketAddr>, volumes: bool) -> Scene {
+        Scene {
+            backends,
+            deploy: false,
+            volumes,
+            manifest_flags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_rollout_that_cannot_schedule_names_the_pod_and_the_schedulers_event() {
         let refused = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap();
-        let mut world = world_with_pods(&[refused], false);
-        let event = |reason: &str, message: &str, seconds: i64| Event {
-            metadata: ObjectMeta {
-                name: Some(format!("dkron-0.{reason}")),
-                namespace: Some("joelclaw".into()),
-                ..ObjectMeta::default()
-            },
-            involved_object: ObjectReference {
-                kind: Some("Pod".into()),
-                name: Some("dkron-0".into()),
-                namespace: Some("joelclaw".into()),
-                ..ObjectReference::default()
-            },
-            reason: Some(reason.into()),
-            message: Some(message.into()),
-            last_timestamp: Some(Time(
-                k8s_openapi::jiff::Timestamp::from_second(1_795_000_000 + seconds).unwrap(),
-            )),
-            ..Event::default()
-        };
-        world.events = vec![
-            event("Scheduled", "assigned to node-1", 0),
-            event(
-                "Failed",
-                "Failed to pull image \"dkron/dkron:4.0.9\": not found",
-                10,
-            ),
-        ];
-        let cluster = FakeCluster::start(world, Options::default());
-        let (code, envelope) = run_json(&mut cluster.cron(&["install", "--wait-timeout", "3"]));
+        // No PersistentVolume for the claim: the real scheduler cannot place the pod.
+        let namespace = plane().namespace(
+            "install-unschedulable",
+            scene_without_deployment(vec![refused], false),
+        );
+        let (code, envelope) =
+            run_json(&mut namespace.cron_as_admin(&["install", "--wait-timeout", "6"]));
         assert_eq!(code, 1, "{envelope:#}");
         assert_eq!(envelope["error"]["code"], "RESTATE_CRON_INSTALL_TIMEOUT");
         let message = envelope["error"]["message"].as_str().unwrap();
         for expected in [
             "0/1 ready",
             "pod dkron-0 is Pending",
-            "Failed: Failed to pull image",
+            "FailedScheduling",
+            "unbound immediate PersistentVolumeClaims",
         ] {
             assert!(
                 message.contains(expected),
                 "missing {expected:?} in {message}"
             );
         }
-        // Every object was applied before the wait.
         assert!(
             envelope["result"]["objects"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|o| o["error"].is_null())
+                .all(|o| o["error"].is_null()),
+            "every object was applied before the wait"
         );
     }
 
-    /// Against the stack's real Dkron behind the fake pods: the leader wait goes through the tunnel.
-    mod live {
-        use super::*;
-        use crate::support::stack;
+    #[test]
+    fn install_dry_runs_applies_scales_and_meets_a_conflicting_field_manager() {
+        let stack = stack();
+        // Volumes and port-forwards for three pods; nothing deployed yet.
+        let namespace = plane().namespace(
+            "install",
+            scene_without_deployment(vec![stack.dkron_addr(); 3], true),
+        );
+        let sets = || {
+            ::kube::Api::<k8s_openapi::api::apps::v1::StatefulSet>::namespaced(
+                plane().admin.clone(),
+                &namespace.name,
+            )
+        };
+        let stored_set = || plane().block_on(sets().get_opt("dkron")).unwrap();
 
-        #[test]
-        fn install_applies_with_server_side_apply_and_waits_for_a_leader() {
-            let stack = stack();
-            let cluster = FakeCluster::start(
-                world_with_pods(&[stack.dkron_addr()], true),
-                Options::default(),
-            );
-            let (code, envelope) =
-                run_json(&mut cluster.cron(&["install", "--wait-timeout", "30"]));
-            assert_eq!(code, 0, "{envelope:#}");
-            let result = &envelope["result"];
-            assert_eq!(result["rollout"]["readyReplicas"], 1);
-            assert_eq!(
-                result["rollout"]["leader"], "stack",
-                "Dkron's own node name, via the tunnel"
-            );
-            let objects: Vec<(String, String)> = result["objects"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| {
-                    (
-                        o["object"].as_str().unwrap().into(),
-                        o["action"].as_str().unwrap().into(),
-                    )
-                })
-                .collect();
-            assert_eq!(objects.len(), 7, "{objects:?}");
-            assert!(objects.contains(&("Role/joelclaw-cron".into(), "create".into())));
-            // The fixture already had dkron-svc and the StatefulSet: they are updated, not recreated.
-            assert!(objects.contains(&("StatefulSet/dkron".into(), "update".into())));
-            let applies = cluster.fake.applies();
-            assert_eq!(applies.len(), 7);
-            for apply in &applies {
-                assert_eq!(apply.field_manager, "joelclaw", "{}", apply.path);
-                assert!(
-                    apply.content_type.starts_with("application/apply-patch"),
-                    "{}",
-                    apply.content_type
-                );
-                assert!(!apply.dry_run && !apply.force, "{}", apply.path);
-            }
-            // Every object applied is the one `manifest` prints.
-            let printed = manifest_documents(&[]);
-            for apply in &applies {
-                let kind = apply.body["kind"].as_str().unwrap();
-                let name = apply.body["metadata"]["name"].as_str().unwrap();
-                assert_eq!(&apply.body, document(&printed, kind, name), "{kind}/{name}");
-            }
+        // A dry run against an empty namespace: everything would be created, nothing is.
+        let (code, dry) = run_json(&mut namespace.cron_as_admin(&["install", "--dry-run"]));
+        assert_eq!(code, 0, "{dry:#}");
+        let expected: Vec<String> = [
+            "ServiceAccount/joelclaw-cron",
+            "Role/joelclaw-cron",
+            "RoleBinding/joelclaw-cron",
+            "Service/dkron-peer",
+            "Service/dkron-svc",
+            "StatefulSet/dkron",
+            "NetworkPolicy/dkron",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            actions(&dry).into_keys().collect::<Vec<_>>().len(),
+            expected.len()
+        );
+        assert!(
+            actions(&dry).values().all(|action| action == "create"),
+            "{dry:#}"
+        );
+        assert!(stored_set().is_none(), "a dry run stores nothing");
 
-            // A dry run right after: nothing would change, and nothing is stored.
-            let (code, dry) = run_json(&mut cluster.cron(&["install", "--dry-run"]));
-            assert_eq!(code, 0, "{dry:#}");
-            assert!(
-                dry["result"]["objects"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .all(|o| o["action"] == "unchanged"),
-                "{dry:#}"
-            );
-            assert!(
-                cluster.fake.applies()[7..]
-                    .iter()
-                    .all(|apply| apply.dry_run)
-            );
-            // Three replicas: the StatefulSet changes and a PodDisruptionBudget appears.
-            let (code, three) =
-                run_json(&mut cluster.cron(&["install", "--dry-run", "--replicas", "3"]));
-            assert_eq!(code, 0, "{three:#}");
-            let objects = three["result"]["objects"].as_array().unwrap();
-            let set = objects
+        let (code, installed) =
+            run_json(&mut namespace.cron_as_admin(&["install", "--wait-timeout", "60"]));
+        assert_eq!(code, 0, "{installed:#}");
+        assert!(
+            actions(&installed)
+                .values()
+                .all(|action| action == "create")
+        );
+        assert_eq!(installed["result"]["rollout"]["readyReplicas"], 1);
+        assert_eq!(
+            installed["result"]["rollout"]["leader"], "stack",
+            "Dkron's own node name, via the tunnel"
+        );
+        // Stored as printed, owned by field manager `joelclaw` through Apply.
+        let printed = manifest_documents(&["--namespace", &namespace.name]);
+        let set = serde_json::to_value(stored_set().unwrap()).unwrap();
+        assert!(
+            contains(&set, document(&printed, "StatefulSet", "dkron")),
+            "{set:#}"
+        );
+        let managers: Vec<(String, String)> = set["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                (
+                    entry["manager"].as_str().unwrap().to_string(),
+                    entry["operation"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            managers.contains(&("joelclaw".into(), "Apply".into())),
+            "{managers:?}"
+        );
+        let applies: Vec<String> = plane()
+            .audit()
+            .into_iter()
+            .filter(|event| {
+                // The scene's own PortForward applies are not install's.
+                event.verb == "patch"
+                    && event.object_ref.as_ref().is_some_and(|object| {
+                        object.namespace == namespace.name && object.api_group != "kwok.x-k8s.io"
+                    })
+            })
+            .map(|event| event.request_uri)
+            .collect();
+        assert_eq!(applies.len(), 2 * expected.len(), "{applies:#?}");
+        assert!(
+            applies
                 .iter()
-                .find(|o| o["object"] == "StatefulSet/dkron")
-                .unwrap();
-            assert_eq!(set["action"], "update");
-            let changes: Vec<&str> = set["changes"]
-                .as_array()
-                .unwrap()
+                .all(|uri| uri.contains("fieldManager=joelclaw"))
+        );
+        assert_eq!(
+            applies
                 .iter()
-                .map(|c| c.as_str().unwrap())
-                .collect();
-            assert!(changes.contains(&"spec.replicas"), "{changes:?}");
-            let pdb = objects
-                .iter()
-                .find(|o| o["object"] == "PodDisruptionBudget/dkron")
-                .unwrap();
-            assert_eq!(pdb["action"], "create");
-            let stored = cluster.fake.world();
-            assert_eq!(
-                stored.stateful_sets[0].spec.replicas,
-                Some(1),
-                "a dry run stores nothing"
-            );
-        }
+                .filter(|uri| uri.contains("dryRun=All"))
+                .count(),
+            expected.len()
+        );
+
+        // A second dry run right after: real server-side apply finds nothing to change.
+        let (code, again) = run_json(&mut namespace.cron_as_admin(&["install", "--dry-run"]));
+        assert_eq!(code, 0, "{again:#}");
+        assert!(
+            actions(&again).values().all(|action| action == "unchanged"),
+            "{again:#}"
+        );
+
+        // Three replicas: the StatefulSet would change and a PodDisruptionBudget appear.
+        let (code, three) =
+            run_json(&mut namespace.cron_as_admin(&["install", "--dry-run", "--replicas", "3"]));
+        assert_eq!(code, 0, "{three:#}");
+        let objects = three["result"]["objects"].as_array().unwrap();
+        let set = objects
+            .iter()
+            .find(|o| o["object"] == "StatefulSet/dkron")
+            .unwrap();
+        assert_eq!(set["action"], "update");
+        let changes: Vec<&str> = set["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(changes.contains(&"spec.replicas"), "{changes:?}");
+        assert_eq!(actions(&three)["PodDisruptionBudget/dkron"], "create");
+        assert_eq!(stored_set().unwrap().spec.replicas, Some(1));
+
+        // Someone else takes spec.replicas (an autoscaler, a console): applying our value for it
+        // is a conflict the apiserver names, and --force-conflicts takes it back.
+        let scale = json!({
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "dkron", "namespace": namespace.name},
+            "spec": {"replicas": 3},
+        });
+        plane()
+            .block_on(sets().patch(
+                "dkron",
+                &::kube::api::PatchParams::apply("ops-console").force(),
+                &::kube::api::Patch::Apply(&scale),
+            ))
+            .unwrap();
+        let (code, conflicted) = run_json(&mut namespace.cron_as_admin(&["install", "--no-wait"]));
+        assert_eq!(code, 1, "{conflicted:#}");
+        assert_eq!(conflicted["error"]["code"], "RESTATE_CRON_INSTALL_FAILED");
+        let failed = conflicted["result"]["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["object"] == "StatefulSet/dkron")
+            .unwrap();
+        assert_eq!(failed["action"], "failed");
+        let error = failed["error"].as_str().unwrap();
+        assert!(
+            error.contains("ops-console") && error.contains(".spec.replicas"),
+            "{error}"
+        );
+        let (code, forced) = run_json(&mut namespace.cron_as_admin(&[
+            "install",
+            "--force-conflicts",
+            "--wait-timeout",
+            "60",
+        ]));
+        assert_eq!(code, 0, "{forced:#}");
+        let owners: Vec<String> = serde_json::to_value(stored_set().unwrap()).unwrap()["metadata"]
+            ["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["fieldsV1"]["f:spec"]["f:replicas"].is_object())
+            .map(|entry| entry["manager"].as_str().unwrap().to_string())
+            .collect();
+        // (Had the value been the same, the two managers would simply share the field.)
+        assert_eq!(
+            owners,
+            ["joelclaw"],
+            "the forced apply took spec.replicas over"
+        );
+
+        // A changed replica count, for real: the StatefulSet controller adds two pods, the
+        // scheduler binds them to the kwok node, and install waits for all three and a leader.
+        let (code, scaled) = run_json(&mut namespace.cron_as_admin(&[
+            "install",
+            "--replicas",
+            "3",
+            "--wait-timeout",
+            "60",
+        ]));
+        assert_eq!(code, 0, "{scaled:#}");
+        assert_eq!(scaled["result"]["rollout"]["readyReplicas"], 3);
+        assert_eq!(actions(&scaled)["StatefulSet/dkron"], "update");
+        assert_eq!(actions(&scaled)["PodDisruptionBudget/dkron"], "create");
+    }
+
+    /// The pod the StatefulSet would create, as a server-side dry run into a namespace that
+    /// enforces `level`: the real PodSecurity admission answers.
+    fn admitted_under(level: &str, flags: &[&str]) -> Result<(), String> {
+        let namespace = plane().namespace(
+            &format!("pod-security-{level}"),
+            scene_without_deployment(Vec::new(), false),
+        );
+        let label = json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": level}}});
+        plane()
+            .block_on(
+                ::kube::Api::<k8s_openapi::api::core::v1::Namespace>::all(plane().admin.clone())
+                    .patch(
+                        &namespace.name,
+                        &::kube::api::PatchParams::default(),
+                        &::kube::api::Patch::Merge(&label),
+                    ),
+            )
+            .unwrap();
+        let documents = manifest_documents(flags);
+        let template = &document(&documents, "StatefulSet", "dkron")["spec"]["template"];
+        let mut pod = json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "dkron-0", "labels": template["metadata"]["labels"]},
+            "spec": template["spec"],
+        });
+        // The StatefulSet controller adds the claim's volume to each pod it creates.
+        pod["spec"]["volumes"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "data", "persistentVolumeClaim": {"claimName": "data-dkron-0"}}));
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(pod).unwrap();
+        let dry_run = ::kube::api::PostParams {
+            dry_run: true,
+            ..Default::default()
+        };
+        plane()
+            .block_on(
+                ::kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(
+                    plane().admin.clone(),
+                    &namespace.name,
+                )
+                .create(&dry_run, &pod),
+            )
+            .map(drop)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn the_pod_meets_pod_security_baseline_and_restricted_only_without_the_init_container() {
+        assert_eq!(admitted_under("baseline", &[]), Ok(()));
+        let refused = admitted_under("restricted", &[]).unwrap_err();
+        assert!(
+            refused.contains("violates PodSecurity \"restricted:latest\"")
+                && refused.contains("volume-permissions"),
+            "{refused}"
+        );
+        assert_eq!(
+            admitted_under("restricted", &["--volume-permissions", "false"]),
+            Ok(()),
+            "the main container alone meets restricted"
+        );
     }
 }

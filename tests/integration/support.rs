@@ -1,5 +1,6 @@
-//! Shared test plumbing: running the real binary, the stack it talks to, snapshot filters, and a
-//! scripted HTTP server for the failures a real Dkron cannot be made to produce.
+//! Shared test plumbing: running the real binary, the stack it talks to, snapshot filters, a
+//! scripted HTTP server for the failures a real Dkron cannot be made to produce, and the fake
+//! apiserver for those a real apiserver cannot (the real control plane is in `plane`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -453,9 +454,11 @@ pub fn free_port() -> u16 {
 }
 
 /// The fake Kubernetes apiserver + kubelet with a kubeconfig file for it (context `fake`,
-/// namespace `joelclaw`).
+/// namespace `joelclaw`), for the apiserver misbehaviour a real one cannot be made to show; the
+/// real control plane is [`crate::plane`].
 pub struct FakeCluster {
-    pub fake: joelclaw_fake_kube::FakeKube,
+    /// Serves as long as the value lives.
+    _fake: joelclaw_fake_kube::FakeKube,
     _dir: tempfile::TempDir,
     pub kubeconfig: PathBuf,
 }
@@ -467,7 +470,7 @@ impl FakeCluster {
         let kubeconfig = dir.path().join("kubeconfig");
         std::fs::write(&kubeconfig, fake.kubeconfig("fake", "joelclaw")).unwrap();
         Self {
-            fake,
+            _fake: fake,
             _dir: dir,
             kubeconfig,
         }
@@ -482,16 +485,6 @@ impl FakeCluster {
             command.env("RESTATE_ADMIN_URL", admin);
         }
         command
-    }
-
-    /// Port-forward upgrades requested for a pod.
-    pub fn upgrades_to(&self, pod: &str) -> usize {
-        let suffix = format!("/pods/{pod}/portforward");
-        self.fake
-            .requests()
-            .iter()
-            .filter(|request| request.websocket_upgrade && request.path.ends_with(&suffix))
-            .count()
     }
 }
 

@@ -1,16 +1,15 @@
-//! The HTTPS listener and the REST surface: routing, authentication, RBAC denials, label and
-//! field selectors, request attributes and `Status` errors.
+//! The HTTPS listener and the REST surface: routing, authentication, label selectors and `Status`
+//! errors. Reads only: get and list.
 //!
 //! The WebSocket session behind a port-forward upgrade lives in [`crate::portforward`]; this
-//! module only decides whether an upgrade is answered with 101 and what it carries. Server-side
-//! apply lives in [`crate::apply`].
+//! module only decides whether an upgrade is answered with 101 and what it carries.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper::header::{self, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -20,17 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
-use crate::apply::{self, Applier, PatchRequest};
 use crate::portforward::{self, Forward};
 use crate::{Recorded, Shared, World};
 
-/// The user named in RBAC denials; the fake does not map tokens to identities.
-const USER: &str = "system:serviceaccount:default:fake-kube-client";
-
 pub(crate) type Reply = Response<Full<Bytes>>;
-
-/// The apiserver's default limit on a request body (`MaxRequestBodyBytes`).
-const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// Accept TLS connections until `shutdown` fires.
 pub(crate) async fn serve(
@@ -78,21 +70,11 @@ async fn handle(
     }
     let websocket_upgrade = portforward::is_websocket_upgrade(request.headers());
     let offered_protocols = portforward::offered_protocols(request.headers());
-    // The body is read only for PATCH; the others' (empty) bodies live until the reply is made.
+    // The (empty) body lives until the reply is made.
     let (parts, incoming) = request.into_parts();
     let mut request = Request::from_parts(parts, ());
-    let (reply, negotiated_protocol) = if request.method() == Method::PATCH {
-        match Limited::new(incoming, MAX_BODY_BYTES).collect().await {
-            Ok(body) => respond(&shared, &mut request, &body.to_bytes()),
-            Err(_) => (too_large(), None),
-        }
-    } else {
-        let reply = respond(&shared, &mut request, &[]);
-        drop(incoming);
-        reply
-    };
-    let query = request.uri().query().unwrap_or("");
-    let (verb, resource) = request_attributes(request.method(), request.uri().path(), query);
+    let (reply, negotiated_protocol) = respond(&shared, &mut request);
+    drop(incoming);
     // Recorded before the reply leaves, so a client that saw the answer also sees the record.
     shared.record(Recorded {
         method: request.method().to_string(),
@@ -102,14 +84,12 @@ async fn handle(
         offered_protocols,
         negotiated_protocol,
         status: reply.status().as_u16(),
-        verb,
-        resource,
     });
     Ok(reply)
 }
 
 /// Answer one request; the second value is the negotiated subprotocol of a 101.
-fn respond(shared: &Shared, request: &mut Request<()>, body: &[u8]) -> (Reply, Option<String>) {
+fn respond(shared: &Shared, request: &mut Request<()>) -> (Reply, Option<String>) {
     let authorized = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -130,51 +110,22 @@ fn respond(shared: &Shared, request: &mut Request<()>, body: &[u8]) -> (Reply, O
         }
         return port_forward(shared, request, namespace, pod, &query);
     }
-    if request.method() == Method::PATCH {
-        let reply = match route {
-            Route::Object {
-                resource:
-                    resource @ ResourceType {
-                        apply: Some(applier),
-                        ..
-                    },
-                namespace,
-                name,
-            } => {
-                let content_type = request
-                    .headers()
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("");
-                let patch = PatchRequest {
-                    path: &path,
-                    query: &query,
-                    content_type,
-                    body,
-                };
-                apply::patch(shared, resource, applier, namespace, name, &patch)
-            }
-            Route::Unknown => not_found_path(),
-            _ => method_not_allowed(),
-        };
-        return (reply, None);
-    }
     if request.method() != Method::GET {
         return (method_not_allowed(), None);
     }
     let world = shared.world();
     let reply = match route {
         Route::Version => json_reply(StatusCode::OK, &version()),
-        Route::Namespace(namespace) => get_namespace(shared, &world, namespace),
+        Route::Namespace(namespace) => get_namespace(&world, namespace),
         Route::Collection {
             resource,
             namespace,
-        } => list(shared, &world, resource, namespace, &query),
+        } => list(&world, resource, namespace, &query),
         Route::Object {
             resource,
             namespace,
             name,
-        } => get(shared, &world, resource, namespace, name),
+        } => get(&world, resource, namespace, name),
         Route::PortForward { .. } | Route::Unknown => not_found_path(),
     };
     (reply, None)
@@ -186,8 +137,6 @@ pub(crate) struct ResourceType {
     pub(crate) plural: &'static str,
     pub(crate) kind: &'static str,
     pub(crate) objects: fn(&World) -> Vec<Value>,
-    /// How a server-side apply stores the kind; `None` for the kinds that cannot be applied.
-    pub(crate) apply: Option<&'static Applier>,
 }
 
 const RESOURCES: &[ResourceType] = &[
@@ -196,82 +145,26 @@ const RESOURCES: &[ResourceType] = &[
         plural: "services",
         kind: "Service",
         objects: |world| to_values(&world.services),
-        apply: Some(&apply::SERVICES),
     },
     ResourceType {
         group: "",
         plural: "pods",
         kind: "Pod",
         objects: |world| to_values(&world.pods),
-        apply: None,
     },
     ResourceType {
         group: "discovery.k8s.io",
         plural: "endpointslices",
         kind: "EndpointSlice",
         objects: |world| to_values(&world.endpoint_slices),
-        apply: None,
     },
     ResourceType {
         group: "apps",
         plural: "statefulsets",
         kind: "StatefulSet",
         objects: |world| to_values(&world.stateful_sets),
-        apply: Some(&apply::STATEFUL_SETS),
-    },
-    ResourceType {
-        group: "",
-        plural: "events",
-        kind: "Event",
-        objects: |world| to_values(&world.events),
-        apply: None,
-    },
-    ResourceType {
-        group: "",
-        plural: "serviceaccounts",
-        kind: "ServiceAccount",
-        objects: |world| applied(world, "v1/ServiceAccount/"),
-        apply: Some(&apply::SERVICE_ACCOUNTS),
-    },
-    ResourceType {
-        group: "rbac.authorization.k8s.io",
-        plural: "roles",
-        kind: "Role",
-        objects: |world| applied(world, "rbac.authorization.k8s.io/v1/Role/"),
-        apply: Some(&apply::ROLES),
-    },
-    ResourceType {
-        group: "rbac.authorization.k8s.io",
-        plural: "rolebindings",
-        kind: "RoleBinding",
-        objects: |world| applied(world, "rbac.authorization.k8s.io/v1/RoleBinding/"),
-        apply: Some(&apply::ROLE_BINDINGS),
-    },
-    ResourceType {
-        group: "policy",
-        plural: "poddisruptionbudgets",
-        kind: "PodDisruptionBudget",
-        objects: |world| applied(world, "policy/v1/PodDisruptionBudget/"),
-        apply: Some(&apply::POD_DISRUPTION_BUDGETS),
-    },
-    ResourceType {
-        group: "networking.k8s.io",
-        plural: "networkpolicies",
-        kind: "NetworkPolicy",
-        objects: |world| applied(world, "networking.k8s.io/v1/NetworkPolicy/"),
-        apply: Some(&apply::NETWORK_POLICIES),
     },
 ];
-
-/// The objects of one kind in [`World::applied`], whose keys start `"{apiVersion}/{kind}/"`.
-fn applied(world: &World, prefix: &str) -> Vec<Value> {
-    world
-        .applied
-        .iter()
-        .filter(|(key, _)| key.starts_with(prefix))
-        .map(|(_, object)| object.clone())
-        .collect()
-}
 
 fn resource_type(plural: &str) -> &'static ResourceType {
     RESOURCES
@@ -383,16 +276,7 @@ pub(crate) fn name_of(object: &Value) -> &str {
     object["metadata"]["name"].as_str().unwrap_or("")
 }
 
-fn get(
-    shared: &Shared,
-    world: &World,
-    resource: &ResourceType,
-    namespace: &str,
-    name: &str,
-) -> Reply {
-    if is_forbidden(shared, resource.plural) {
-        return forbidden(resource, "get", Some(name), namespace);
-    }
+fn get(world: &World, resource: &ResourceType, namespace: &str, name: &str) -> Reply {
     (resource.objects)(world)
         .into_iter()
         .find(|object| namespace_of(object) == namespace && name_of(object) == name)
@@ -402,30 +286,14 @@ fn get(
         )
 }
 
-fn list(
-    shared: &Shared,
-    world: &World,
-    resource: &ResourceType,
-    namespace: Option<&str>,
-    query: &str,
-) -> Reply {
-    if is_forbidden(shared, resource.plural) {
-        return forbidden(resource, "list", None, namespace.unwrap_or(""));
-    }
+fn list(world: &World, resource: &ResourceType, namespace: Option<&str>, query: &str) -> Reply {
     let mut selector = Vec::new();
-    let mut fields = Vec::new();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "labelSelector" => match parse_label_selector(&value) {
                 Ok(requirements) => selector.extend(requirements),
                 Err(message) => return bad_request(&message),
             },
-            "fieldSelector" if resource.plural == "events" => {
-                match parse_event_field_selector(&value) {
-                    Ok(requirements) => fields.extend(requirements),
-                    Err(message) => return bad_request(&message),
-                }
-            }
             // Refuse rather than ignore, so a client relying on these learns the fake lacks them.
             "fieldSelector" if !value.is_empty() => {
                 return bad_request("field selectors are not supported by the fake apiserver");
@@ -444,7 +312,6 @@ fn list(
                 .iter()
                 .all(|requirement| requirement.matches(&object["metadata"]["labels"]))
         })
-        .filter(|object| fields.iter().all(|field| field.matches(object)))
         .collect();
     json_reply(
         StatusCode::OK,
@@ -457,18 +324,7 @@ fn list(
     )
 }
 
-fn get_namespace(shared: &Shared, world: &World, namespace: &str) -> Reply {
-    if is_forbidden(shared, "namespaces") {
-        return status(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            format!(
-                "namespaces \"{namespace}\" is forbidden: User \"{USER}\" cannot get resource \
-                 \"namespaces\" in API group \"\" in the namespace \"{namespace}\""
-            ),
-            json!({ "name": namespace, "kind": "namespaces" }),
-        );
-    }
+fn get_namespace(world: &World, namespace: &str) -> Reply {
     let exists = namespace == "default"
         || RESOURCES.iter().any(|resource| {
             (resource.objects)(world)
@@ -498,8 +354,7 @@ fn get_namespace(shared: &Shared, world: &World, namespace: &str) -> Reply {
     )
 }
 
-/// Checks in the apiserver's order (authorisation, then the pod, then the kubelet's parameter
-/// and handshake checks) and, when all pass, answers 101 and starts the tunnel.
+/// Checks in the apiserver's order (the pod, then the kubelet's parameter and handshake checks) and, when all pass, answers 101 and starts the tunnel.
 fn port_forward(
     shared: &Shared,
     request: &mut Request<()>,
@@ -507,20 +362,6 @@ fn port_forward(
     pod_name: &str,
     query: &str,
 ) -> (Reply, Option<String>) {
-    if shared.options.forbid_portforward || is_forbidden(shared, "pods/portforward") {
-        // Since Kubernetes 1.35 a WebSocket port-forward needs `create` on pods/portforward.
-        let reply = status(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            format!(
-                "pods \"{pod_name}\" is forbidden: User \"{USER}\" cannot create resource \
-                 \"pods/portforward\" in API group \"\" in the namespace \"{namespace}\""
-            ),
-            json!({ "name": pod_name, "kind": "pods" }),
-        );
-        return (reply, None);
-    }
-
     let (node_name, backends) = {
         let world = shared.world();
         let pod = world.pods.iter().find(|pod| {
@@ -601,14 +442,6 @@ fn port_forward(
     (reply, Some(handshake.protocol.to_owned()))
 }
 
-pub(crate) fn is_forbidden(shared: &Shared, resource: &str) -> bool {
-    shared
-        .options
-        .forbidden_resources
-        .iter()
-        .any(|forbidden| forbidden == resource)
-}
-
 /// One term of an equality-based label selector.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Requirement {
@@ -671,155 +504,6 @@ pub(crate) fn parse_label_selector(selector: &str) -> Result<Vec<Requirement>, S
     Ok(requirements)
 }
 
-/// One term of an event field selector: `field=value`, `field==value` or `field!=value`.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct FieldRequirement {
-    field: &'static str,
-    value: String,
-    equal: bool,
-}
-
-/// The fields the apiserver lets Events be selected by (`EventToSelectableFields` and the
-/// generic `metadata.name`/`metadata.namespace`), and where each lives in the JSON.
-const EVENT_FIELDS: &[(&str, &[&str])] = &[
-    ("metadata.name", &["metadata", "name"]),
-    ("metadata.namespace", &["metadata", "namespace"]),
-    ("involvedObject.kind", &["involvedObject", "kind"]),
-    ("involvedObject.namespace", &["involvedObject", "namespace"]),
-    ("involvedObject.name", &["involvedObject", "name"]),
-    ("involvedObject.uid", &["involvedObject", "uid"]),
-    (
-        "involvedObject.apiVersion",
-        &["involvedObject", "apiVersion"],
-    ),
-    (
-        "involvedObject.resourceVersion",
-        &["involvedObject", "resourceVersion"],
-    ),
-    ("involvedObject.fieldPath", &["involvedObject", "fieldPath"]),
-    ("reason", &["reason"]),
-    ("reportingComponent", &["reportingComponent"]),
-    ("source", &["source", "component"]),
-    ("type", &["type"]),
-];
-
-impl FieldRequirement {
-    pub(crate) fn matches(&self, object: &Value) -> bool {
-        let (_, path) = EVENT_FIELDS
-            .iter()
-            .find(|(field, _)| *field == self.field)
-            .expect("only known fields are parsed");
-        // A missing field reads as "", as in the apiserver's field set.
-        let actual = path
-            .iter()
-            .try_fold(object, |value, key| value.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        (actual == self.value) == self.equal
-    }
-}
-
-/// Parse an Events field selector such as `involvedObject.kind=StatefulSet,involvedObject.name=x`
-/// (terms ANDed; `=`, `==` and `!=`); other fields are refused as the apiserver refuses them.
-pub(crate) fn parse_event_field_selector(selector: &str) -> Result<Vec<FieldRequirement>, String> {
-    let mut requirements = Vec::new();
-    for term in selector.split(',').map(str::trim) {
-        if term.is_empty() {
-            continue;
-        }
-        let (field, value, equal) = if let Some((field, value)) = term.split_once("!=") {
-            (field, value, false)
-        } else if let Some((field, value)) = term.split_once("==") {
-            (field, value, true)
-        } else if let Some((field, value)) = term.split_once('=') {
-            (field, value, true)
-        } else {
-            return Err(format!(
-                "invalid selector: '{selector}'; can't understand '{term}'"
-            ));
-        };
-        let field = field.trim();
-        let Some((field, _)) = EVENT_FIELDS.iter().find(|(known, _)| *known == field) else {
-            return Err(format!(
-                "field label not supported: {field} (the fake apiserver selects Events by \
-                 {})",
-                EVENT_FIELDS
-                    .iter()
-                    .map(|(field, _)| *field)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        };
-        requirements.push(FieldRequirement {
-            field,
-            value: value.trim().to_owned(),
-            equal,
-        });
-    }
-    Ok(requirements)
-}
-
-/// The RBAC verb and resource the apiserver's `RequestInfoFactory` derives from a request, with
-/// the port-forward upgrade as `create` (see [`Recorded::verb`]).
-pub(crate) fn request_attributes(method: &Method, path: &str, query: &str) -> (String, String) {
-    let non_resource = || (method.as_str().to_ascii_lowercase(), String::new());
-    let segments: Vec<&str> = path
-        .trim_start_matches('/')
-        .split('/')
-        .filter(|segment| !segment.is_empty())
-        .collect();
-    let (group, parts) = match segments.as_slice() {
-        ["api", _version, parts @ ..] => ("", parts),
-        ["apis", group, _version, parts @ ..] => (*group, parts),
-        _ => return non_resource(),
-    };
-    if parts.is_empty() {
-        return non_resource();
-    }
-    // `/namespaces/{ns}/{resource}/...` is relative to the resource; `/namespaces/{ns}` alone is
-    // the namespace itself (`finalize` and `status` are namespace subresources).
-    let parts = match parts {
-        ["namespaces", _, rest @ ..]
-            if !rest.is_empty() && !["finalize", "status"].contains(&rest[0]) =>
-        {
-            rest
-        }
-        _ => parts,
-    };
-    let resource = parts[0];
-    let name = parts.get(1).copied();
-    let subresource = parts.get(2).copied();
-    let verb = match *method {
-        Method::POST => "create",
-        Method::GET | Method::HEAD => "get",
-        Method::PUT => "update",
-        Method::PATCH => "patch",
-        Method::DELETE => "delete",
-        _ => "",
-    };
-    let watch = form_urlencoded::parse(query.as_bytes())
-        .any(|(key, value)| key == "watch" && (value == "true" || value == "1"));
-    let verb = match (verb, name) {
-        (_, Some(_)) if resource == "pods" && subresource == Some("portforward") => "create",
-        ("get", None) if watch => "watch",
-        ("get", None) => "list",
-        ("delete", None) => "deletecollection",
-        ("", _) => return non_resource(),
-        (verb, _) => verb,
-    };
-    let mut qualified = String::new();
-    if !group.is_empty() {
-        qualified.push_str(group);
-        qualified.push('/');
-    }
-    qualified.push_str(resource);
-    if let Some(subresource) = subresource {
-        qualified.push('/');
-        qualified.push_str(subresource);
-    }
-    (verb.to_owned(), qualified)
-}
-
 fn version() -> Value {
     json!({
         "major": "1",
@@ -876,34 +560,6 @@ fn unauthorized() -> Reply {
     )
 }
 
-pub(crate) fn forbidden(
-    resource: &ResourceType,
-    verb: &str,
-    name: Option<&str>,
-    namespace: &str,
-) -> Reply {
-    let qualified = resource.qualified();
-    let subject = match name {
-        Some(name) => format!("{qualified} \"{name}\""),
-        None => qualified,
-    };
-    let scope = if namespace.is_empty() {
-        "at the cluster scope".to_owned()
-    } else {
-        format!("in the namespace \"{namespace}\"")
-    };
-    status(
-        StatusCode::FORBIDDEN,
-        "Forbidden",
-        format!(
-            "{subject} is forbidden: User \"{USER}\" cannot {verb} resource \"{}\" in API group \
-             \"{}\" {scope}",
-            resource.plural, resource.group
-        ),
-        details(resource, name),
-    )
-}
-
 fn not_found(resource: &ResourceType, name: &str) -> Reply {
     status(
         StatusCode::NOT_FOUND,
@@ -929,15 +585,6 @@ fn not_found_path() -> Reply {
         StatusCode::NOT_FOUND,
         "NotFound",
         "the server could not find the requested resource".to_owned(),
-        json!({}),
-    )
-}
-
-fn too_large() -> Reply {
-    status(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "RequestEntityTooLarge",
-        format!("Request entity too large: limit is {MAX_BODY_BYTES}"),
         json!({}),
     )
 }

@@ -138,7 +138,6 @@ pub fn dkron_world(namespace: &str, backends: &[SocketAddr]) -> World {
         pods: pods.into_iter().map(parse).collect(),
         stateful_sets: vec![parse(stateful_set)],
         backends,
-        ..World::default()
     }
 }
 

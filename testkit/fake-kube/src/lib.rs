@@ -1,29 +1,23 @@
-//! A fake Kubernetes API server and kubelet port-forward endpoint, for tests and benchmarks.
+//! A fake Kubernetes API server and kubelet port-forward endpoint, for what a real one cannot be
+//! made to do on demand: answer every request late (benchmarks of the tunnel's overhead), or not at
+//! all (a stalled apiserver). Everything else is tested against the real control plane of
+//! `scripts/kube.sh`.
 //!
-//! This is a test peer, NOT a Kubernetes. It keeps a [`World`] of Services, EndpointSlices, Pods,
-//! StatefulSets, Events and server-side-applied objects in memory and answers the calls a
-//! port-forwarding and deploying client makes with real JSON shapes and real `Status` errors:
-//! `/version`, namespace get, get and label-filtered list of every kind it stores (Events also by
-//! `involvedObject` field selector), and server-side apply (`PATCH` with
-//! `application/apply-patch+yaml`) of Services, ServiceAccounts, StatefulSets, Roles,
-//! RoleBindings, PodDisruptionBudgets and NetworkPolicies. It accepts the
-//! `pods/{name}/portforward` WebSocket upgrade and speaks the kubelet's `v4.channel.k8s.io`
-//! framing, dialling a real loopback TCP backend for each pod port. It serves HTTPS on 127.0.0.1
-//! with a freshly generated CA, checks one bearer token, can inject latency and RBAC denials, and
-//! records every request (with its RBAC verb and resource) and every apply so tests can assert on
-//! what a client asked for.
+//! This is a test peer, NOT a Kubernetes. It keeps a [`World`] of Services, EndpointSlices, Pods
+//! and StatefulSets in memory and answers the reads a port-forwarding client makes with real JSON
+//! shapes and real `Status` errors: `/version`, namespace get, get and label-filtered list of every
+//! kind it stores. It accepts the `pods/{name}/portforward` WebSocket upgrade and speaks the
+//! kubelet's `v4.channel.k8s.io` framing, dialling a real loopback TCP backend for each pod port.
+//! It serves HTTPS on 127.0.0.1 with a freshly generated CA, checks one bearer token, can inject
+//! latency, and records every request so tests and benchmarks can count what a client asked for.
 //!
-//! It has no watch, no create/update/delete verbs, no merge or JSON patches, no validation beyond
-//! the JSON types, no admission and no kube-proxy. Its one controller is a minimal StatefulSet
-//! status controller (see [`FakeKube::update`]). Otherwise the world changes only through
-//! [`FakeKube::update`] and applies.
+//! It has no watch, no writes, no RBAC, no controllers and no admission: the world changes only
+//! through [`FakeKube::update`].
 //!
 //! It runs on its own thread and tokio runtime, so synchronous tests that drive a real CLI binary
 //! can use it; dropping the [`FakeKube`] stops it.
 
 mod api;
-mod apply;
-mod controller;
 mod dkron;
 mod portforward;
 mod tls;
@@ -31,7 +25,7 @@ mod tls;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -41,9 +35,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use base64::Engine as _;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
-use serde_json::Value;
 use tokio::sync::oneshot;
 
 pub use dkron::dkron_world;
@@ -55,33 +48,17 @@ pub struct World {
     pub endpoint_slices: Vec<EndpointSlice>,
     pub pods: Vec<Pod>,
     pub stateful_sets: Vec<StatefulSet>,
-    /// Served at `/api/v1/namespaces/{ns}/events` (and `/api/v1/events`).
-    pub events: Vec<Event>,
-    /// Server-side-applied objects of the kinds without a typed field above (ServiceAccounts,
-    /// Roles, RoleBindings, PodDisruptionBudgets, NetworkPolicies), as the JSON a GET returns,
-    /// keyed `"{apiVersion}/{kind}/{namespace}/{name}"`, e.g.
-    /// `"rbac.authorization.k8s.io/v1/Role/joelclaw/joelclaw-cron"` or
-    /// `"v1/ServiceAccount/joelclaw/joelclaw-cron"`. Applied Services and StatefulSets go to
-    /// [`World::services`] and [`World::stateful_sets`] instead. Tests may seed entries here.
-    pub applied: BTreeMap<String, Value>,
     /// Where a port-forward to (namespace, pod, port) is dialled.
     pub backends: HashMap<(String, String, u16), SocketAddr>,
 }
 
-/// How the fake authenticates, authorises and paces requests.
+/// How the fake authenticates and paces requests.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The only bearer token accepted; anything else gets a 401 `Status`.
     pub token: String,
     /// Waited before answering every request, including before a 101 upgrade.
     pub latency: Duration,
-    /// Deny `pods/portforward` with a 403 `Status`, as RBAC would.
-    pub forbid_portforward: bool,
-    /// Resources, by plural name (`services`, `endpointslices`, `pods`, `statefulsets`,
-    /// `namespaces`, `serviceaccounts`, `roles`, `rolebindings`, `poddisruptionbudgets`,
-    /// `networkpolicies`, `events`, `pods/portforward`), whose get, list and patch (apply) are
-    /// denied with a 403 `Status`.
-    pub forbidden_resources: Vec<String>,
 }
 
 impl Default for Options {
@@ -89,8 +66,6 @@ impl Default for Options {
         Self {
             token: "test-token".to_owned(),
             latency: Duration::ZERO,
-            forbid_portforward: false,
-            forbidden_resources: Vec::new(),
         }
     }
 }
@@ -110,41 +85,6 @@ pub struct Recorded {
     pub negotiated_protocol: Option<String>,
     /// The HTTP status the fake answered with.
     pub status: u16,
-    /// The verb Kubernetes RBAC authorizes this request as, derived from the method and path as
-    /// the apiserver's `RequestInfo` does: `get` (one object, or a non-resource path such as
-    /// `/version`), `list`, `watch` (a list with `watch=true`), `create` (POST), `update` (PUT),
-    /// `patch`, `delete`, `deletecollection`.
-    ///
-    /// A port-forward upgrade is recorded as `create`: an apiserver authorizes a WebSocket
-    /// port-forward (a GET) as `get` on `pods/portforward`, and since Kubernetes 1.35 (the
-    /// version this fake claims) additionally as `create`, so `create` is the permission a Role
-    /// must grant for it to work on a current cluster. A POST upgrade is `create` anyway.
-    pub verb: String,
-    /// The RBAC resource: the plural, prefixed with the API group for non-core groups and
-    /// followed by the subresource, e.g. `pods`, `namespaces`, `events`, `pods/portforward`,
-    /// `apps/statefulsets`, `discovery.k8s.io/endpointslices`,
-    /// `rbac.authorization.k8s.io/roles`. Empty for non-resource paths (`/version`). Derived
-    /// from the path alone, so it is filled in for paths the fake does not serve too.
-    pub resource: String,
-}
-
-/// One server-side apply request (a `PATCH` with `Content-Type: application/apply-patch+yaml`)
-/// to one of the apply paths, as the fake received it, whatever it answered (see
-/// [`FakeKube::requests`] for the status).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Applied {
-    /// The request path, e.g. `/apis/apps/v1/namespaces/joelclaw/statefulsets/dkron`.
-    pub path: String,
-    /// The `fieldManager` query parameter; empty when missing (the fake then answers 422).
-    pub field_manager: String,
-    /// Whether `force=true` was sent.
-    pub force: bool,
-    /// Whether `dryRun=All` was sent.
-    pub dry_run: bool,
-    /// The `Content-Type` header exactly as sent.
-    pub content_type: String,
-    /// The body, parsed as JSON or else YAML; `Value::Null` when it parses as neither.
-    pub body: Value,
 }
 
 /// `(namespace, name)` of every pod in the world.
@@ -172,15 +112,7 @@ struct Shared {
     /// The pods that exist, as `(namespace, name)`: a port-forward session ends when its pod
     /// leaves this set, as the kubelet's stream ends when the pod goes away.
     live_pods: tokio::sync::watch::Sender<std::collections::HashSet<(String, String)>>,
-    /// World changes to make right after the N-th upgrade was answered.
-    after_upgrade: Mutex<Vec<(usize, WorldChange)>>,
-    /// Every apply request, in arrival order.
-    applies: Mutex<Vec<Applied>>,
-    /// Counters and field ownership behind server-side apply. Locked after `world`, never before.
-    store: Mutex<apply::Store>,
 }
-
-type WorldChange = Box<dyn FnOnce(&mut World) + Send>;
 
 impl Shared {
     fn world(&self) -> MutexGuard<'_, World> {
@@ -188,43 +120,18 @@ impl Shared {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn store(&self) -> MutexGuard<'_, apply::Store> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Applies a change, runs the StatefulSet controller and ends the sessions of pods it removed.
+    /// Applies a change and ends the sessions of pods it removed.
     fn change(&self, change: impl FnOnce(&mut World)) {
         let mut world = self.world();
         change(&mut world);
-        controller::reconcile_stateful_sets(&mut world, &mut self.store());
         let live = pod_keys(&world);
         drop(world);
         self.live_pods.send_replace(live);
     }
 
-    /// Counts an answered upgrade and runs the changes registered for it.
+    /// Counts an answered upgrade.
     fn upgraded(&self) {
-        let count = self.upgrades.fetch_add(1, Ordering::SeqCst) + 1;
-        let due: Vec<WorldChange> = {
-            let mut pending = self
-                .after_upgrade
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let (due, rest): (Vec<_>, Vec<_>) =
-                pending.drain(..).partition(|(after, _)| *after == count);
-            *pending = rest;
-            due.into_iter().map(|(_, change)| change).collect()
-        };
-        for change in due {
-            self.change(change);
-        }
-    }
-
-    fn record_apply(&self, apply: Applied) {
-        self.applies
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(apply);
+        self.upgrades.fetch_add(1, Ordering::SeqCst);
     }
 
     fn record(&self, request: Recorded) {
@@ -279,9 +186,6 @@ impl FakeKube {
             requests: Mutex::new(Vec::new()),
             upgrades: AtomicUsize::new(0),
             live_pods: tokio::sync::watch::Sender::new(live),
-            after_upgrade: Mutex::new(Vec::new()),
-            applies: Mutex::new(Vec::new()),
-            store: Mutex::new(apply::Store::default()),
         });
         let (shutdown, shutdown_requested) = oneshot::channel();
         let server = api::serve(
@@ -338,51 +242,19 @@ impl FakeKube {
 
     /// Change the world while the fake runs, e.g. replace a pod or drop a backend. Port-forward
     /// sessions to pods that no longer exist afterwards are closed.
-    ///
-    /// Afterwards the StatefulSet controller sets the status of every StatefulSet in the world
-    /// (so a status written by `change` itself is overwritten): `observedGeneration` =
-    /// `metadata.generation`; `replicas`, `currentReplicas`, `updatedReplicas` = `spec.replicas`
-    /// (default 1); `readyReplicas` and `availableReplicas` = the number of pods in the same
-    /// namespace whose labels match `spec.selector` (`matchLabels` and `matchExpressions`) and
-    /// that are `Running` with condition `Ready=True`; `currentRevision` = `updateRevision` =
-    /// `{name}-{hash of spec.template}`. A StatefulSet whose status changes gets a new
-    /// `resourceVersion`. The same happens after every StatefulSet apply that is not a dry run,
-    /// and after the changes registered with [`FakeKube::after_upgrade`]. It does not run at
-    /// [`FakeKube::spawn`], so a world's initial statuses are served as given.
     pub fn update(&self, change: impl FnOnce(&mut World)) {
         self.shared.change(change);
     }
 
-    /// A snapshot of the world as it is now, including what applies and the StatefulSet
-    /// controller wrote.
+    /// A snapshot of the world as it is now.
     pub fn world(&self) -> World {
         self.shared.world().clone()
-    }
-
-    /// Change the world right after the `upgrade`-th port-forward upgrade is answered (1 = the
-    /// first), so a test can replace a pod while a command is using it.
-    pub fn after_upgrade(&self, upgrade: usize, change: impl FnOnce(&mut World) + Send + 'static) {
-        self.shared
-            .after_upgrade
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((upgrade, Box::new(change)));
     }
 
     /// Every request received so far, in arrival order of their answers.
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared
             .requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Every server-side apply request received so far, in arrival order, including rejected
-    /// ones and dry runs.
-    pub fn applies(&self) -> Vec<Applied> {
-        self.shared
-            .applies
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()

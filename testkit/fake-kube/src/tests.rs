@@ -16,8 +16,6 @@ use crate::api::{Requirement, parse_label_selector};
 use crate::portforward::parse_ports;
 use crate::{FakeKube, Options, World, dkron_world};
 
-mod writes;
-
 const NAMESPACE: &str = "joelclaw";
 
 async fn client_with(kubeconfig: &str) -> kube::Client {
@@ -325,72 +323,6 @@ async fn missing_backend_reads_as_refused() {
         text.contains("no backend for joelclaw/dkron-0:8080"),
         "{text}"
     );
-}
-
-#[tokio::test]
-async fn forbidden_port_forward_is_an_api_error() {
-    let fake = FakeKube::spawn(
-        dkron_world(NAMESPACE, &[refused_backend()]),
-        Options {
-            forbid_portforward: true,
-            ..Options::default()
-        },
-    );
-    let pods = Api::<Pod>::namespaced(client(&fake).await, NAMESPACE);
-
-    let Err(error) = pods.portforward("dkron-0", &[8080]).await else {
-        panic!("a forbidden port-forward must fail");
-    };
-    let (code, message) = api_code(error);
-    assert_eq!(code, 403);
-    assert!(
-        message.contains("cannot create resource \"pods/portforward\""),
-        "{message}"
-    );
-    assert_eq!(fake.upgrades(), 0);
-    assert_eq!(fake.requests()[0].status, 403);
-}
-
-#[tokio::test]
-async fn forbidden_resources_deny_get_and_list() {
-    let fake = FakeKube::spawn(
-        dkron_world(NAMESPACE, &[refused_backend()]),
-        Options {
-            forbidden_resources: vec!["services".to_owned(), "endpointslices".to_owned()],
-            ..Options::default()
-        },
-    );
-    let client = client(&fake).await;
-
-    let error = Api::<Service>::namespaced(client.clone(), NAMESPACE)
-        .get("dkron-svc")
-        .await
-        .unwrap_err();
-    assert_eq!(
-        api_code(error),
-        (
-            403,
-            "services \"dkron-svc\" is forbidden: User \
-             \"system:serviceaccount:default:fake-kube-client\" cannot get resource \"services\" \
-             in API group \"\" in the namespace \"joelclaw\""
-                .to_owned()
-        )
-    );
-    let error = Api::<EndpointSlice>::namespaced(client.clone(), NAMESPACE)
-        .list(&ListParams::default())
-        .await
-        .unwrap_err();
-    let (code, message) = api_code(error);
-    assert_eq!(code, 403);
-    assert!(
-        message.starts_with("endpointslices.discovery.k8s.io is forbidden"),
-        "{message}"
-    );
-    // Pods were not denied.
-    Api::<Pod>::namespaced(client, NAMESPACE)
-        .get("dkron-0")
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
