@@ -49,8 +49,10 @@ fn a_request_without_an_answer_times_out() {
         &dkron.url,
     ]));
     assert_eq!(code, 1);
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_UNREACHABLE");
     let message = envelope["error"]["message"].as_str().unwrap();
-    assert!(message.contains("timed out"), "{message}");
+    assert!(message.contains("did not answer within 1s"), "{message}");
+    assert!(envelope["fix"].as_str().unwrap().contains("--timeout"));
 }
 
 #[test]
