@@ -149,6 +149,9 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;cron;sync-tier1' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The manifest of jobs to manage')
             [CompletionResult]::new('--restate-url', '--restate-url', [CompletionResultType]::ParameterName, 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Writes sent to Dkron at once')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'Budget of the whole sync: past it no new write is sent and the rest are reported as not attempted (--timeout is per request)')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'How long to wait for another sync of the same set to finish')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
@@ -164,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan and change nothing')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Change nothing; exit 3 when Dkron differs from the file (a CI drift gate)')
             [CompletionResult]::new('--prune', '--prune', [CompletionResultType]::ParameterName, 'Delete jobs of this file''s set that the file no longer lists')
+            [CompletionResult]::new('--prune-all', '--prune-all', [CompletionResultType]::ParameterName, 'Allow a prune that deletes every job of the set, or more than half of it (refused otherwise, as is --prune with a file that lists no jobs)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Adopt jobs with a wanted name that this tool does not own (or another set owns)')
             [CompletionResult]::new('--run-now', '--run-now', [CompletionResultType]::ParameterName, 'Trigger each synced, enabled job once after applying (waits for each run to finish)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (the agent envelope) instead of tables')

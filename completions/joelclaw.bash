@@ -2158,7 +2158,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__sync__subcmd__tier1)
-            opts="-h -V --file --restate-url --dry-run --check --prune --force --run-now --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --file --restate-url --dry-run --check --prune --prune-all --force --run-now --concurrency --deadline --lock-timeout --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2169,6 +2169,18 @@ _joelclaw() {
                     return 0
                     ;;
                 --restate-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -140,6 +140,9 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         &'joelclaw;restate;cron;sync-tier1'= {
             cand --file 'The manifest of jobs to manage'
             cand --restate-url 'Restate ingress URL as Dkron reaches it; overrides every `restate_url` in the file'
+            cand --concurrency 'Writes sent to Dkron at once'
+            cand --deadline 'Budget of the whole sync: past it no new write is sent and the rest are reported as not attempted (--timeout is per request)'
+            cand --lock-timeout 'How long to wait for another sync of the same set to finish'
             cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
@@ -155,6 +158,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --dry-run 'Print the plan and change nothing'
             cand --check 'Change nothing; exit 3 when Dkron differs from the file (a CI drift gate)'
             cand --prune 'Delete jobs of this file''s set that the file no longer lists'
+            cand --prune-all 'Allow a prune that deletes every job of the set, or more than half of it (refused otherwise, as is --prune with a file that lists no jobs)'
             cand --force 'Adopt jobs with a wanted name that this tool does not own (or another set owns)'
             cand --run-now 'Trigger each synced, enabled job once after applying (waits for each run to finish)'
             cand --json 'Print one JSON document (the agent envelope) instead of tables'

@@ -156,10 +156,39 @@ pub struct Execution {
     pub node_name: String,
 }
 
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecutionState {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl ExecutionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 impl Execution {
     /// True while the execution runs: Dkron reports it as unsuccessful with a zero finish time.
     pub fn running(&self) -> bool {
         self.finished_at.is_none() && !self.success
+    }
+
+    pub fn state(&self) -> ExecutionState {
+        if self.running() {
+            ExecutionState::Running
+        } else if self.success {
+            ExecutionState::Succeeded
+        } else {
+            ExecutionState::Failed
+        }
     }
 
     /// The Restate invocation id in the output (`/send` answers `{"invocationId":"inv_…"}`),
@@ -167,6 +196,46 @@ impl Execution {
     pub fn invocation_id(&self) -> Option<String> {
         crate::restate::ingress::invocation_id(&self.output)
     }
+}
+
+/// How long a triggered run may block Dkron's run call: the job's HTTP timeout (Dkron's default
+/// 30 s) for each attempt, plus a margin for scheduling the execution.
+pub fn run_budget(job: &Job) -> Duration {
+    let timeout: u64 = job
+        .executor_config
+        .get("timeout")
+        .and_then(|timeout| timeout.trim().parse().ok())
+        .unwrap_or(30);
+    Duration::from_secs(timeout * (u64::from(job.retries) + 1) + 15)
+}
+
+/// How long `RunWait::Started` gives the run call to fail fast (a 404) before it counts as running.
+pub const RUN_START_GRACE: Duration = Duration::from_secs(2);
+
+/// What a trigger waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunWait {
+    /// The run's end: its last attempt decides.
+    Finished,
+    /// The run's start: Dkron's handler runs on without the caller.
+    Started,
+}
+
+/// A triggered run: its execution group's last attempt, or none when Dkron recorded no execution
+/// (Dkron answers a run of a job whose tags match no node without running it).
+#[derive(Debug, Clone)]
+pub struct Triggered {
+    pub execution: Option<Execution>,
+    pub state: Option<ExecutionState>,
+}
+
+/// `/debug/vars`: what Dkron's process publishes about itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProcessVars {
+    /// 1 once this node, as the leader, has started its scheduler: after the Raft barrier, so its
+    /// store has replayed the whole log. 0 on followers and before that.
+    #[serde(default)]
+    pub scheduler_started: i64,
 }
 
 /// A serf member as `/v1/members` reports it (capitalised keys, from serf).
@@ -444,6 +513,46 @@ impl DkronClient {
             .0)
     }
 
+    /// `GET /v1/isleader`: 200 on the Raft leader, 404 on a follower (and before Raft is up).
+    pub async fn is_leader(&self) -> Result<bool, DkronError> {
+        let url = self.url(&["v1", "isleader"]);
+        let path = display_path(&url);
+        let answer = self
+            .send(Method::GET, url, None, self.endpoint.timeout)
+            .await?;
+        match answer.status {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(DkronError::Status {
+                status,
+                method: Method::GET,
+                path,
+                whom: answer.whom,
+                body: answer.body,
+            }),
+        }
+    }
+
+    /// `GET /debug/vars` (expvar), for the scheduler's start on the leader.
+    pub async fn process_vars(&self) -> Result<ProcessVars, DkronError> {
+        let url = self.url(&["debug", "vars"]);
+        Ok(self
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+            )
+            .await?
+            .0)
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.endpoint.base_url
+    }
+
     /// `GET /v1/leader`; `None` when the cluster has no leader (Dkron answers 500 `null`).
     pub async fn leader(&self) -> Result<Option<Member>, DkronError> {
         let url = self.url(&["v1", "leader"]);
@@ -612,9 +721,62 @@ impl DkronClient {
         })
     }
 
+    /// Triggers a run and reads its outcome: Dkron's run call blocks until the execution has
+    /// finished on every target node (retries included) but answers 200 whatever happened, so the
+    /// outcome is the last attempt of the run's own execution group — the group that was not there
+    /// before the call (a group is the trigger time on Dkron's clock, so ours can only say which
+    /// new one is nearest: a scheduled fire at the same moment is another new group). `wait`
+    /// bounds the call; with [`RunWait::Started`] the call's budget running out means the run is
+    /// under way.
+    pub async fn trigger(&self, job: &Job, wait: RunWait) -> Result<Triggered, DkronError> {
+        let before: std::collections::BTreeSet<i64> = self
+            .executions(&job.name)
+            .await?
+            .iter()
+            .map(|execution| execution.group)
+            .collect();
+        let called_at = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let budget = match wait {
+            RunWait::Finished => run_budget(job),
+            RunWait::Started => RUN_START_GRACE,
+        };
+        let still_running = match self.run_job(&job.name, budget).await {
+            Ok(()) => false,
+            Err(DkronError::TimedOut { .. }) if wait == RunWait::Started => true,
+            Err(error) => return Err(error),
+        };
+        // The execution may take a moment to appear once the call returns.
+        for _ in 0..20 {
+            let executions = self.executions(&job.name).await?;
+            let group = executions
+                .iter()
+                .map(|execution| execution.group)
+                .filter(|group| !before.contains(group))
+                .min_by_key(|group| (group - called_at).unsigned_abs());
+            if let Some(group) = group {
+                let last = executions
+                    .into_iter()
+                    .filter(|execution| execution.group == group)
+                    .max_by_key(|execution| (execution.attempt, execution.started_at))
+                    .expect("the group has an execution");
+                // A run still under way shows as unsuccessful with a zero finish time: running.
+                let _ = still_running;
+                return Ok(Triggered {
+                    state: Some(last.state()),
+                    execution: Some(last),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(Triggered {
+            execution: None,
+            state: None,
+        })
+    }
+
     /// Triggers a run. Dkron's handler blocks until the execution has finished on every target
     /// node (retries included), so the timeout must cover the job's own timeout. Its 200 says
-    /// nothing about how the run went: read the executions for that.
+    /// nothing about how the run went: read the executions for that ([`Self::trigger`]).
     pub async fn run_job(&self, name: &str, timeout: Duration) -> Result<(), DkronError> {
         let url = self.url(&["v1", "jobs", name, "run"]);
         let path = display_path(&url);

@@ -56,10 +56,21 @@ fn run(cli: Cli) -> ExitCode {
         if cron.command.waits_for_signal() {
             return commands::run(&context, cron.command).await;
         }
+        if cron.command.reports_interruption() {
+            // The first signal asks the sync to stop and report; a second one ends the process.
+            let interrupted = context.interrupted();
+            tokio::spawn(async move {
+                signals::terminated().await;
+                interrupted.cancel();
+                signals::terminated().await;
+                std::process::exit(ExitCode::Failure.code());
+            });
+            return commands::run(&context, cron.command).await;
+        }
         // Ctrl-C or SIGTERM ends the command; its tunnel lives in this process and ends with it.
         tokio::select! {
             outcome = commands::run(&context, cron.command) => outcome,
-            () = signals::terminated() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),
+            () = signals::terminated() => Err(CliError::new(ErrorKind::Interrupted, "interrupted").into()),
         }
     });
     match outcome {

@@ -5,7 +5,6 @@
 //! default, so `sync-tier1 --prune` of another set never touches it).
 
 use super::Context;
-use super::sync_tier1::apply_one;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::with_content_type;
 use crate::manifests::{
@@ -111,7 +110,7 @@ pub async fn run(context: &Context, args: CreateArgs) -> anyhow::Result<Report> 
         }
     }
     // Replacing one of our own jobs of another set is an explicit adoption too.
-    apply_one(context, def, "(command line)".to_string(), replace, false).await
+    super::sync_one(context, def, "(command line)".to_string(), replace, false).await
 }
 
 /// The flags, checked with the manifest's own validators.

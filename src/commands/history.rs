@@ -73,13 +73,7 @@ pub async fn run(context: &Context, args: HistoryArgs) -> anyhow::Result<Report>
                     .map(|(start, end)| (end - start).num_milliseconds()),
                 node: execution.node_name.clone(),
                 attempt: execution.attempt,
-                state: if execution.running() {
-                    "running"
-                } else if execution.success {
-                    "succeeded"
-                } else {
-                    "failed"
-                },
+                state: execution.state().as_str(),
                 invocation_id: execution.invocation_id(),
                 output: output.then(|| execution.output.clone()),
                 output_truncated: execution.output_truncated,

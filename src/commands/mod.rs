@@ -89,6 +89,15 @@ impl CronCommand {
     pub fn waits_for_signal(&self) -> bool {
         matches!(self, Self::Dashboard(_))
     }
+
+    /// Commands that, told to stop, stop their writes and report each job's outcome so far
+    /// (through [`Context::interrupted`]) instead of being cut off.
+    pub fn reports_interruption(&self) -> bool {
+        matches!(
+            self,
+            Self::SyncTier1(_) | Self::Create(_) | Self::EnableHealth(_)
+        )
+    }
 }
 
 pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Report> {
@@ -126,6 +135,8 @@ pub struct Context {
     cluster: OnceCell<Cluster>,
     access: OnceCell<DkronAccess>,
     restate: OnceCell<RestateAccess>,
+    /// Cancelled on Ctrl-C or SIGTERM, for commands that finish their report first (a sync).
+    interrupted: tokio_util::sync::CancellationToken,
 }
 
 impl Context {
@@ -174,7 +185,18 @@ impl Context {
             cluster: OnceCell::new(),
             access: OnceCell::new(),
             restate: OnceCell::new(),
+            interrupted: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Cancelled when the process is asked to stop (Ctrl-C, SIGTERM).
+    pub fn interrupted(&self) -> tokio_util::sync::CancellationToken {
+        self.interrupted.clone()
+    }
+
+    /// The budget of each Dkron request (`--timeout`).
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.access_settings.timeout
     }
 
     /// The Kubernetes cluster of `--kubeconfig`/`--context`, connected on first use and shared by
@@ -261,6 +283,46 @@ pub(super) async fn require_job(
         .hint("`joelclaw restate cron list --all` shows every job")
         .into()
     })
+}
+
+/// Syncs one definition (`create`, `enable-health`) and reports it in the `sync-tier1` shape.
+pub(super) async fn sync_one(
+    context: &Context,
+    def: crate::manifests::JobDef,
+    source: String,
+    force: bool,
+    run_now: bool,
+) -> anyhow::Result<Report> {
+    use crate::reconcile::{self, Hooks, Mode, SyncOptions, report};
+    let access = context.dkron().await?;
+    let set = def.set.clone();
+    let options = SyncOptions::listed(force, run_now, context.request_timeout());
+    let progress = |text: &str| context.printer.progress(text);
+    let hooks = Hooks {
+        progress: &progress,
+        interrupted: context.interrupted(),
+    };
+    let synced = reconcile::sync(access, std::slice::from_ref(&def), &set, &options, &hooks).await;
+    context.printer.progress_done();
+    let result = report::result(
+        access.info.clone(),
+        source,
+        &set,
+        Mode::Apply,
+        false,
+        run_now,
+        synced?,
+    );
+    let human = report::render_human(&result, context.printer.styles());
+    let failure = report::failure(&result, "joelclaw restate cron");
+    let mut report = Report::new(&result, human).next(
+        "joelclaw restate cron list",
+        "see the job, its next fire time and its success/error counts",
+    );
+    if let Some(failure) = failure {
+        report = report.failed(failure);
+    }
+    Ok(report)
 }
 
 /// Loads the manifest named by `--file`, turning findings into an input error (exit 2).

@@ -172,6 +172,7 @@ pub fn validate_source(
     };
     let mut scanner = Scanner {
         source,
+        lines: super::Lines::new(source),
         file: file.clone(),
         now,
         findings: Vec::new(),
@@ -322,6 +323,7 @@ pub fn check_rendered(rendered: &Rendered) -> Vec<(String, String)> {
 /// Walks the spanned document for the hazards; tolerant of anything loading already reports.
 struct Scanner<'s> {
     source: &'s str,
+    lines: super::Lines,
     file: String,
     now: DateTime<Utc>,
     findings: Vec<Check>,
@@ -345,11 +347,7 @@ fn string<'t>(table: &'t DeTable<'_>, key: &str) -> Option<(&'t str, Range<usize
 
 impl Scanner<'_> {
     fn line(&self, span: Range<usize>) -> usize {
-        self.source[..span.start.min(self.source.len())]
-            .bytes()
-            .filter(|byte| *byte == b'\n')
-            .count()
-            + 1
+        self.lines.line(span.start)
     }
 
     fn warn(&mut self, span: Range<usize>, job: Option<&str>, field: &str, message: String) {

@@ -194,3 +194,12 @@ fn the_shipped_manifest_is_valid() {
     assert_eq!(manifest.jobs.len(), 5);
     assert!(manifest.job("restate-health-check").is_some());
 }
+
+#[test]
+fn lines_of_offsets_come_from_one_index() {
+    let lines = super::Lines::new("a\nbb\n\nccc");
+    assert_eq!(
+        [0, 1, 2, 3, 4, 5, 6, 9].map(|offset| lines.line(offset)),
+        [1, 1, 2, 2, 2, 3, 4, 4]
+    );
+}

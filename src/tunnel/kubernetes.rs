@@ -14,7 +14,8 @@ use crate::error::{CliError, ErrorKind};
 
 /// The RBAC the tunnel needs, as a person would grant it.
 pub const RBAC_HINT: &str = "the CLI needs, in the Dkron namespace: get+create on pods/portforward, \
-get on services, list on endpointslices.discovery.k8s.io, list on pods (and get on statefulsets for `status`)";
+get on services, list on endpointslices.discovery.k8s.io, list on pods (and get on statefulsets for `status`, \
+get+create+update on leases.coordination.k8s.io for a sync's lock)";
 
 /// Which cluster a client talks to, for reports and error messages.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -241,4 +242,142 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// A `coordination.k8s.io/v1` Lease used as a lock: taken, renewed and released with the
+/// apiserver's optimistic concurrency (every write names the `resourceVersion` it read, so two
+/// contenders cannot both win).
+pub struct LeaseHandle {
+    api: kube::Api<k8s_openapi::api::coordination::v1::Lease>,
+    name: String,
+    namespace: String,
+    cluster: ClusterInfo,
+}
+
+impl LeaseHandle {
+    pub fn new(client: kube::Client, namespace: &str, name: &str, cluster: ClusterInfo) -> Self {
+        Self {
+            api: kube::Api::namespaced(client, namespace),
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            cluster,
+        }
+    }
+
+    fn attempt<'a>(&'a self, verb: &'a str) -> Attempt<'a> {
+        Attempt {
+            verb,
+            resource: "lease",
+            name: &self.name,
+            namespace: &self.namespace,
+            cluster: &self.cluster,
+        }
+    }
+
+    /// Takes the lease if it is free, expired or ours. `Ok(None)`: taken; `Ok(Some(holder))`:
+    /// someone else holds it (a write that lost a race reads as held, and the caller tries again).
+    pub async fn try_take(
+        &self,
+        holder: &str,
+        duration: std::time::Duration,
+    ) -> Result<Option<String>, CliError> {
+        use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+        use kube::api::PostParams;
+        let now = micro_now();
+        let seconds = i32::try_from(duration.as_secs()).unwrap_or(i32::MAX);
+        let existing = self
+            .api
+            .get_opt(&self.name)
+            .await
+            .map_err(|error| explain(error, &self.attempt("get")))?;
+        let Some(mut lease) = existing else {
+            let lease = Lease {
+                metadata: kube::api::ObjectMeta {
+                    name: Some(self.name.clone()),
+                    ..Default::default()
+                },
+                spec: Some(LeaseSpec {
+                    holder_identity: Some(holder.to_string()),
+                    lease_duration_seconds: Some(seconds),
+                    acquire_time: Some(now.clone()),
+                    renew_time: Some(now),
+                    lease_transitions: Some(0),
+                    ..Default::default()
+                }),
+            };
+            return match self.api.create(&PostParams::default(), &lease).await {
+                Ok(_) => Ok(None),
+                Err(kube::Error::Api(status)) if status.code == 409 => Ok(Some(
+                    "another process (it created the lease first)".to_string(),
+                )),
+                Err(error) => Err(explain(error, &self.attempt("create"))),
+            };
+        };
+        let spec = lease.spec.get_or_insert_with(Default::default);
+        let current = spec.holder_identity.clone().filter(|held| !held.is_empty());
+        let expired = match (&spec.renew_time, spec.lease_duration_seconds) {
+            (Some(renewed), Some(lasting)) => {
+                renewed.0.as_second() + i64::from(lasting) < now.0.as_second()
+            }
+            _ => true,
+        };
+        if let Some(other) = current.as_ref().filter(|held| *held != holder && !expired) {
+            return Ok(Some(other.clone()));
+        }
+        if current.as_deref() != Some(holder) {
+            spec.lease_transitions = Some(spec.lease_transitions.unwrap_or(0) + 1);
+            spec.acquire_time = Some(now.clone());
+        }
+        spec.holder_identity = Some(holder.to_string());
+        spec.lease_duration_seconds = Some(seconds);
+        spec.renew_time = Some(now);
+        match self
+            .api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(kube::Error::Api(status)) if status.code == 409 => Ok(Some(
+                "another process (it wrote the lease first)".to_string(),
+            )),
+            Err(error) => Err(explain(error, &self.attempt("update"))),
+        }
+    }
+
+    /// Renews the lease; `Ok(false)` when it is no longer ours.
+    pub async fn renew(
+        &self,
+        holder: &str,
+        duration: std::time::Duration,
+    ) -> Result<bool, CliError> {
+        Ok(self.try_take(holder, duration).await?.is_none())
+    }
+
+    /// Gives the lease up, if it is still ours.
+    pub async fn release(&self, holder: &str) -> Result<(), CliError> {
+        use kube::api::PostParams;
+        let Some(mut lease) = self
+            .api
+            .get_opt(&self.name)
+            .await
+            .map_err(|error| explain(error, &self.attempt("get")))?
+        else {
+            return Ok(());
+        };
+        let spec = lease.spec.get_or_insert_with(Default::default);
+        if spec.holder_identity.as_deref() != Some(holder) {
+            return Ok(());
+        }
+        spec.holder_identity = None;
+        spec.renew_time = None;
+        self.api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+            .map(drop)
+            .map_err(|error| explain(error, &self.attempt("update")))
+    }
+}
+
+fn micro_now() -> k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime {
+    k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(k8s_openapi::jiff::Timestamp::now())
 }

@@ -9,7 +9,9 @@
 //!
 //! One binary, so the crate and its dependencies link once.
 
+mod cluster;
 mod deploy;
+mod engine;
 mod export;
 mod faults;
 mod live;

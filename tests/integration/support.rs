@@ -121,6 +121,9 @@ pub fn filters() -> Vec<(String, String)> {
         (r"127\.0\.0\.1:\d+".into(), "127.0.0.1:[PORT]".into()),
         (r"/tmp/[A-Za-z0-9._/-]+/".into(), "[TMP]/".into()),
         (r"inv_[0-9A-Za-z]+".into(), "[INVOCATION]".into()),
+        // How long a sync waited for Dkron's store and its lock; who holds the lock.
+        (r#""waitedMs": \d+"#.into(), r#""waitedMs": "[MS]""#.into()),
+        (r#""holder": "[^"]*""#.into(), r#""holder": "[HOLDER]""#.into()),
         (
             r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)".into(),
             "[WHEN]".into(),

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::cluster::DkronCluster;
 use crate::plane::{Namespace, Scene, is_ready, plane, wait_until};
 use crate::support::{cron, free_port, repo_root, run, run_json, stack, wait_for};
 
@@ -648,115 +649,6 @@ fn a_pod_deleted_while_dashboard_runs_is_left_for_a_ready_one_and_the_statefulse
         .status()
         .unwrap();
     assert_eq!(dashboard.wait().unwrap().code(), Some(0));
-}
-
-/// A real 3-node Dkron cluster on loopback.
-struct DkronCluster {
-    nodes: Vec<Child>,
-    pub http: Vec<SocketAddr>,
-    data: tempfile::TempDir,
-}
-
-impl Drop for DkronCluster {
-    fn drop(&mut self) {
-        for node in &mut self.nodes {
-            let _ = node.kill();
-            let _ = node.wait();
-        }
-    }
-}
-
-impl DkronCluster {
-    /// Starts `size` servers and waits for a leader. Free ports are picked, released and then
-    /// bound by Dkron, so another process can take one in between; a cluster that elects no leader
-    /// within 75 s is started again on fresh ports (once), and its nodes' logs are shown if the
-    /// second attempt fails too.
-    fn start(size: usize) -> Self {
-        let _extra = crate::support::extra_dkron_lock();
-        let mut last_logs = String::new();
-        for attempt in 1..=2 {
-            let cluster = Self::spawn(size);
-            // A node that starts before its peers listen retries its join after Dkron's 30 s.
-            let deadline = Instant::now() + Duration::from_secs(75);
-            while Instant::now() < deadline {
-                if cluster.leader().is_some() {
-                    eprintln!("{size}-node Dkron cluster has a leader (attempt {attempt})");
-                    return cluster;
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            last_logs = cluster.logs();
-        }
-        panic!("no leader in the {size}-node Dkron cluster after two attempts:\n{last_logs}");
-    }
-
-    fn spawn(size: usize) -> Self {
-        let binary = std::env::var("JOELCLAW_TEST_DKRON_BIN")
-            .expect("JOELCLAW_TEST_DKRON_BIN is not set: run scripts/test (it starts the stack)");
-        let data = tempfile::tempdir().unwrap();
-        let serf: Vec<u16> = (0..size).map(|_| free_port()).collect();
-        let http: Vec<SocketAddr> = (0..size)
-            .map(|_| SocketAddr::from(([127, 0, 0, 1], free_port())))
-            .collect();
-        let mut nodes = Vec::new();
-        for index in 0..size {
-            let log = std::fs::File::create(data.path().join(format!("{index}.log"))).unwrap();
-            let mut command = Command::new(&binary);
-            command
-                .arg("agent")
-                .arg("--server")
-                .arg(format!("--bootstrap-expect={size}"))
-                .arg(format!("--node-name=dkron-{index}"))
-                .arg(format!(
-                    "--data-dir={}",
-                    data.path().join(index.to_string()).display()
-                ))
-                .arg(format!("--bind-addr=127.0.0.1:{}", serf[index]))
-                .arg(format!("--advertise-addr=127.0.0.1:{}", serf[index]))
-                .arg(format!("--http-addr={}", http[index]))
-                .arg(format!("--rpc-port={}", free_port()))
-                .arg("--disable-usage-stats")
-                .stdout(Stdio::null())
-                .stderr(log);
-            for (peer, port) in serf.iter().enumerate() {
-                if peer != index {
-                    command.arg(format!("--retry-join=127.0.0.1:{port}"));
-                }
-            }
-            nodes.push(command.spawn().unwrap());
-        }
-        Self { nodes, http, data }
-    }
-
-    /// The last lines each node logged.
-    fn logs(&self) -> String {
-        (0..self.nodes.len())
-            .map(|index| {
-                let text = std::fs::read_to_string(self.data.path().join(format!("{index}.log")))
-                    .unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(15).collect();
-                format!(
-                    "--- dkron-{index} ---\n{}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// The index of the node that answers 200 to /v1/isleader.
-    fn leader(&self) -> Option<usize> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        self.http.iter().position(|addr| {
-            client
-                .get(format!("http://{addr}/v1/isleader"))
-                .send()
-                .is_ok_and(|response| response.status() == 200)
-        })
-    }
 }
 
 #[test]
