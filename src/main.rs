@@ -11,6 +11,7 @@ mod error;
 mod evidence;
 mod fires;
 mod http;
+mod job_view;
 mod local_zone;
 mod manifests;
 mod output;

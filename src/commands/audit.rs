@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::audit::{Counts, Finding, JobAudit, Judge, RestateView, age, first_line, judge_job};
+use crate::cli::{parse_duration, parse_time};
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::evidence;
@@ -76,18 +77,6 @@ fn parse_since(text: &str) -> Result<Since, String> {
     parse_duration(text)
         .map(Since::Ago)
         .map_err(|_| format!("`{text}` is neither a duration (24h, 90m, 2d) nor an RFC 3339 time"))
-}
-
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|error| format!("`{text}` is not a duration (24h, 90m, 30s): {error}"))
-        .and_then(|duration| Duration::from_std(duration).map_err(|error| error.to_string()))
-}
-
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.to_utc())
-        .map_err(|error| format!("`{text}` is not an RFC 3339 time: {error}"))
 }
 
 #[derive(Debug, Serialize)]

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::Context;
-use super::list::{JobRow, job_row};
 use crate::error::{CliError, ErrorKind};
+use crate::job_view::{JobRow, job_row};
 use crate::output::Report;
 use crate::tunnel::AccessInfo;
 

@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Context;
-use super::manifest::DeploymentArgs;
+use crate::cli::DeploymentArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::{self, Deployment, Object, STATEFUL_SET};
 use crate::output::{Report, Styles, table};

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Context;
-use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::dkron::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::job_view::{JobRow, job_row};
 use crate::output::{Report, Styles, now, relative, table, when};
 use crate::tunnel::AccessInfo;
 
@@ -15,30 +16,6 @@ pub struct ListArgs {
     /// List every job in Dkron, not only the ones joelclaw manages.
     #[arg(long)]
     pub all: bool,
-}
-
-/// One job as `list` shows it; camelCase for agents.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobRow {
-    pub name: String,
-    pub display_name: String,
-    pub schedule: String,
-    pub timezone: String,
-    pub enabled: bool,
-    pub executor: String,
-    pub managed: bool,
-    pub set: Option<String>,
-    pub migrated_from: Option<String>,
-    pub target: Option<String>,
-    pub next: Option<DateTime<Utc>>,
-    pub success_count: i64,
-    pub error_count: i64,
-    pub last_success: Option<DateTime<Utc>>,
-    pub last_error: Option<DateTime<Utc>>,
-    pub status: String,
-    /// "by X at T (reason)" when `pause` disabled the job.
-    pub paused: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,28 +33,6 @@ pub struct ListCounts {
     pub listed: usize,
     pub managed: usize,
     pub enabled: usize,
-}
-
-pub fn job_row(job: &Job) -> JobRow {
-    JobRow {
-        name: job.name.clone(),
-        display_name: job.displayname.clone(),
-        schedule: job.schedule.clone(),
-        timezone: job.timezone.clone(),
-        enabled: !job.disabled,
-        executor: job.executor.clone(),
-        managed: job.is_managed(),
-        set: job.set().map(str::to_string),
-        migrated_from: job.metadata.get(crate::dkron::MIGRATED_FROM_KEY).cloned(),
-        target: job.executor_config.get("url").cloned(),
-        next: job.next,
-        success_count: job.success_count,
-        error_count: job.error_count,
-        last_success: job.last_success,
-        last_error: job.last_error,
-        status: job.status.clone(),
-        paused: job.pause(),
-    }
 }
 
 pub async fn run(context: &Context, args: ListArgs) -> anyhow::Result<Report> {

@@ -7,9 +7,8 @@
 
 use std::time::Duration;
 
-use super::audit::parse_duration;
 use super::{Context, load_manifest};
-use crate::cli::ManifestArgs;
+use crate::cli::{ManifestArgs, parse_std_duration};
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
 use crate::reconcile::report::{self, RestateCheck};
@@ -65,10 +64,6 @@ pub struct SyncTier1Args {
     /// How long to wait for another sync of the same set to finish.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_std_duration)]
     pub lock_timeout: Duration,
-}
-
-pub fn parse_std_duration(text: &str) -> Result<Duration, String> {
-    parse_duration(text).and_then(|duration| duration.to_std().map_err(|error| error.to_string()))
 }
 
 pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Report> {

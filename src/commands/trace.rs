@@ -12,8 +12,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::Context;
-use super::audit::parse_duration;
 use crate::audit::{FireOutcome, RestateView, age, fire_outcome, first_line, inactive};
+use crate::cli::parse_duration;
 use crate::error::CliError;
 use crate::evidence;
 use crate::fires::{Fire, Unscheduled, Window, timeline};
