@@ -17,6 +17,7 @@ use crate::output::{Report, Styles, now, table};
 use crate::reconcile::{self, Action, Live, Outcome, PlanItem, PlanOptions, RunOutcome};
 use crate::restate::admin::Registration;
 use crate::schedule::format_in;
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Make Dkron's jobs match tier1.toml: plan, then create, update or prune.
@@ -301,7 +302,7 @@ pub(super) async fn apply_one(
                 ErrorKind::RunFailed,
                 format!(
                     "{name} was written but its run failed: {}",
-                    run.error.as_deref().unwrap_or("")
+                    safe(run.error.as_deref().unwrap_or(""))
                 ),
             )
         })
@@ -448,14 +449,14 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
             .or_else(|| job.cadence.clone())
             .unwrap_or_else(|| "-".to_string());
         let outcome = match (result.mode, job.ok, &job.error) {
-            (_, false, Some(error)) => styles.bad(&format!("failed: {error}")),
+            (_, false, Some(error)) => styles.bad(&format!("failed: {}", safe(error))),
             (Mode::Apply, true, _) if job.action.writes() => styles.good("done"),
             (Mode::Apply, true, _) => match &job.reason {
-                Some(reason) => format!("ok; {reason}"),
+                Some(reason) => format!("ok; {}", safe(reason)),
                 None => "ok".to_string(),
             },
             (_, _, _) => match &job.reason {
-                Some(reason) => reason.clone(),
+                Some(reason) => safe(reason).into_owned(),
                 None => "-".to_string(),
             },
         };
@@ -465,12 +466,18 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
                 "{outcome}; {}",
                 styles.bad(&format!(
                     "run failed: {}",
-                    run.error.as_deref().unwrap_or("")
+                    safe(run.error.as_deref().unwrap_or(""))
                 ))
             ),
             None => outcome,
         };
-        table.add_row(vec![job.name.clone(), action, schedule, next, outcome]);
+        table.add_row(vec![
+            safe(&job.name).into_owned(),
+            action,
+            safe(&schedule).into_owned(),
+            next,
+            outcome,
+        ]);
     }
     let mut text = format!(
         "{} {} (set `{}`) against {}\n{table}\n",
@@ -484,7 +491,7 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
         result.access.base_url,
     );
     for job in result.jobs.iter().filter(|job| !job.changes.is_empty()) {
-        text.push_str(&format!("\n{} {}\n", styles.bold("~"), job.name));
+        text.push_str(&format!("\n{} {}\n", styles.bold("~"), safe(&job.name)));
         for change in &job.changes {
             text.push_str(&format!(
                 "    {}: {} -> {}\n",
