@@ -11,6 +11,7 @@ mod error;
 mod evidence;
 mod fires;
 mod http;
+mod limits;
 mod local_zone;
 mod manifests;
 mod output;
@@ -18,6 +19,7 @@ mod reconcile;
 mod restate;
 mod schedule;
 mod signals;
+mod terminal;
 mod tunnel;
 
 use clap::Parser;
@@ -52,20 +54,46 @@ fn run(cli: Cli) -> ExitCode {
         Err(error) => return printer.error(&error.into()),
     };
     let context = commands::Context::new(printer.clone(), &cron.global);
+    let waits_for_signal = cron.command.waits_for_signal();
+    if !waits_for_signal {
+        // A command can block its thread in a read the runtime cannot interrupt (a FIFO or
+        // /dev/stdin named as a `body_file`, a stalled file system): then the select below is
+        // never polled again. This watcher runs on a worker thread and ends the process itself
+        // if the command has not ended shortly after the signal.
+        let printer = printer.clone();
+        runtime.spawn(async move {
+            signals::terminated().await;
+            tokio::time::sleep(signals::GRACE).await;
+            if signals::claim_report() {
+                let code = printer.error(&interrupted());
+                std::process::exit(code.code());
+            }
+        });
+    }
     let outcome = runtime.block_on(async {
-        if cron.command.waits_for_signal() {
+        if waits_for_signal {
             return commands::run(&context, cron.command).await;
         }
         // Ctrl-C or SIGTERM ends the command; its tunnel lives in this process and ends with it.
         tokio::select! {
             outcome = commands::run(&context, cron.command) => outcome,
-            () = signals::terminated() => Err(CliError::new(ErrorKind::Failed, "interrupted").into()),
+            () = signals::terminated() => Err(interrupted()),
         }
     });
+    if !signals::claim_report() {
+        // The watcher is reporting the interruption and ending the process.
+        std::thread::park();
+    }
+    // A blocked read may still hold a worker: do not wait for it on the way out.
+    runtime.shutdown_background();
     match outcome {
         Ok(report) => printer.report(report),
         Err(error) => printer.error(&error),
     }
+}
+
+fn interrupted() -> anyhow::Error {
+    CliError::new(ErrorKind::Failed, "interrupted").into()
 }
 
 /// Clap's own errors: help and version print as usual; everything else is exit 2, enveloped
