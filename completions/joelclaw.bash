@@ -1024,12 +1024,16 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__delete)
-            opts="-h -V --force --dry-run --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --set --force --dry-run --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1894,7 +1898,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__pause)
-            opts="-h -V --reason --by --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --reason --by --set --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1905,6 +1909,10 @@ _joelclaw() {
                     return 0
                     ;;
                 --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1964,12 +1972,16 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__resume)
-            opts="-h -V --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --set --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -14,7 +14,9 @@ mod http;
 mod limits;
 mod local_zone;
 mod manifests;
+mod names;
 mod output;
+mod ownership;
 mod reconcile;
 mod restate;
 mod schedule;
@@ -29,7 +31,17 @@ use crate::cli::{Cli, RestateCommand, TopCommand};
 use crate::error::{CliError, ErrorKind, ExitCode};
 use crate::output::{ColorChoice, Printer};
 
+/// URL variables that are set but empty mean "not set" (`DKRON_URL= joelclaw …` in a script that
+/// clears it), not an empty URL.
+const URL_VARIABLES: &[&str] = &["DKRON_URL", "RESTATE_ADMIN_URL", "RESTATE_INGRESS_URL"];
+
 fn main() {
+    for variable in URL_VARIABLES {
+        if std::env::var_os(variable).is_some_and(|value| value.is_empty()) {
+            // SAFETY: the first thing `main` does, before any other thread exists.
+            unsafe { std::env::remove_var(variable) };
+        }
+    }
     let code = match Cli::try_parse() {
         Ok(cli) => run(cli),
         Err(error) => usage_error(error),

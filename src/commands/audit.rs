@@ -34,6 +34,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Only these jobs (any job in Dkron, managed or not).
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub jobs: Vec<String>,
 
     /// Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time.

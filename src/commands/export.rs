@@ -50,18 +50,12 @@ pub struct ExportArgs {
     pub all: bool,
 
     /// The file's set: export the managed jobs of this set (with --all: every job, into this set).
-    #[arg(long, value_name = "NAME", value_parser = parse_set)]
+    #[arg(long, value_name = "NAME", value_parser = crate::ownership::set_arg)]
     pub set: Option<String>,
 
     /// Write the file here instead of printing it (an existing file is replaced).
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
-}
-
-fn parse_set(text: &str) -> Result<String, String> {
-    manifests::check_name(text)
-        .map(|()| text.to_string())
-        .map_err(|_| format!("`{text}` may use only a-z, 0-9, `_` and `-`"))
 }
 
 /// One exported job.
@@ -370,7 +364,7 @@ pub fn export(jobs: &[Job], set: &str, scope: &str) -> anyhow::Result<Export> {
                 name: item.name,
                 managed: job.is_managed(),
                 set: job.set().map(str::to_string),
-                owned: job.set() == Some(set),
+                owned: crate::ownership::Ownership::of(job, set).is_owned(),
                 action: item.action,
                 changes: item.changes,
                 notes,

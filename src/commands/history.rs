@@ -12,6 +12,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// How many executions to show.

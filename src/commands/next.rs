@@ -35,6 +35,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct NextArgs {
     /// One job (any job in Dkron, or a job of --file).
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: Option<String>,
 
     /// How many fire times to show for each job.

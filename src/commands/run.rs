@@ -25,6 +25,7 @@ const NO_WAIT_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// Return once the execution has started instead of waiting for it to finish.

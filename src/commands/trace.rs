@@ -35,6 +35,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// How many fires to show.

@@ -891,9 +891,11 @@ pub fn check_name(name: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
     {
         Some(bad) => Err(format!(
-            "`{name}` contains `{bad}`; Dkron job names allow only a-z, 0-9, `_` and `-`"
+            "`{}` contains `{}`; Dkron job names allow only a-z, 0-9, `_` and `-`",
+            name.chars().take(64).collect::<String>(),
+            bad.escape_debug()
         )),
-        None => Ok(()),
+        None => crate::names::check_length(name),
     }
 }
 
@@ -919,6 +921,7 @@ pub fn check_segment(value: &str, slash_allowed: bool) -> Result<(), String> {
 
 /// Parses an ingress URL: http(s), no query, trailing slash dropped.
 pub fn parse_restate_url(text: &str) -> Result<Url, String> {
+    crate::names::require_scheme(text)?;
     let url = Url::parse(text.trim_end_matches('/'))
         .map_err(|error| format!("`{text}` is not a URL: {error}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
