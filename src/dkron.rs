@@ -37,6 +37,9 @@ pub const MIGRATED_FROM_KEY: &str = "migrated_from";
 pub const RESTATE_SERVICE_KEY: &str = "restate-service";
 pub const RESTATE_HANDLER_KEY: &str = "restate-handler";
 pub const RESTATE_KEY_KEY: &str = "restate-key";
+/// Metadata key naming the headers whose values came from the environment: a JSON object of
+/// header name to the value as written (`"Bearer ${env:TOKEN}"`), never the value itself.
+pub const ENV_HEADERS_KEY: &str = "env-headers";
 
 /// A job as Dkron's API returns and accepts it. Every field of Dkron v4 is modelled and any other is
 /// kept in `extra`, so a job read and written back loses nothing (writes are full replacements).

@@ -146,6 +146,7 @@ impl Endpoint {
     /// [`limits::ERROR_BODY`] (then cut, with a note) for any other status. `idempotent` requests
     /// are retried once after a dropped connection (a pod replaced under a tunnel, a proxy reset),
     /// never after a timeout.
+    #[allow(clippy::too_many_arguments)]
     pub async fn send(
         &self,
         method: Method,

@@ -117,7 +117,7 @@ pub fn size(bytes: u64) -> String {
         return format!("{bytes} bytes");
     };
     let whole = bytes / unit;
-    if bytes % unit == 0 {
+    if bytes.is_multiple_of(unit) {
         format!("{whole} {name}")
     } else {
         format!("{:.1} {name} ({bytes} bytes)", bytes as f64 / unit as f64)

@@ -18,6 +18,7 @@ mod names;
 mod output;
 mod ownership;
 mod reconcile;
+mod redact;
 mod restate;
 mod schedule;
 mod signals;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{CliError, ExitCode, classify};
-use crate::terminal;
+use crate::{redact, terminal};
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -195,11 +195,13 @@ impl Printer {
                 envelope["fix"] = json!(error.hint);
             }
             envelope["next_actions"] = json!(report.next_actions);
+            redact::scrub_json(&mut envelope);
             write_stdout(&format!("{:#}\n", envelope));
         } else {
             if !report.human.is_empty() {
                 // The last pass over text that may hold what a server or a file supplied.
-                let human = terminal::safe_output(&report.human, self.stdout_styles.colour());
+                let human = redact::scrub(&report.human);
+                let human = terminal::safe_output(&human, self.stdout_styles.colour());
                 write_stdout(&ensure_newline(&human));
             }
             if !report.warnings.is_empty() {
@@ -208,7 +210,8 @@ impl Printer {
                     .warnings
                     .iter()
                     .map(|warning| {
-                        let warning = terminal::safe_output(warning, false);
+                        let warning = redact::scrub(warning);
+                        let warning = terminal::safe_output(&warning, false);
                         format!("{} {warning}\n", styles.warn("warning:"))
                     })
                     .collect();
@@ -251,7 +254,7 @@ impl Printer {
                 full.push_str(": ");
                 full.push_str(cause);
             }
-            let envelope = json!({
+            let mut envelope = json!({
                 "ok": false,
                 "command": self.command,
                 "result": cli.and_then(|cli| cli.result.as_deref().cloned()),
@@ -259,6 +262,7 @@ impl Printer {
                 "fix": hint,
                 "next_actions": [],
             });
+            redact::scrub_json(&mut envelope);
             write_stdout(&format!("{:#}\n", envelope));
         } else {
             self.error_text(&message, &causes, hint.as_deref());
@@ -290,7 +294,8 @@ impl Printer {
     /// A line for the person at the terminal, on stderr; nothing in `--json` mode.
     pub fn note(&self, text: &str) {
         if !self.json {
-            let text = terminal::safe_output(text, false);
+            let text = redact::scrub(text);
+            let text = terminal::safe_output(&text, false);
             let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(&text));
         }
     }
@@ -299,7 +304,7 @@ impl Printer {
     /// safe for the terminal, line breaks kept; only the `error:`/`hint:` labels are styled.
     fn error_text(&self, message: &str, causes: &[String], hint: Option<&str>) {
         let styles = self.stderr_styles;
-        let safe = |text: &str| terminal::safe_output(text, false).into_owned();
+        let safe = |text: &str| terminal::safe_output(&redact::scrub(text), false).into_owned();
         let mut text = format!("{} {}\n", styles.bad("error:"), safe(message));
         if !causes.is_empty() {
             text.push_str("\nCaused by:\n");

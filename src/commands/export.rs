@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Context;
-use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY};
+use crate::dkron::{ENV_HEADERS_KEY, Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::{FieldChange, Rendered, render};
 use crate::manifests::{self, Manifest, Overrides};
@@ -441,6 +441,14 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
 
     let mut headers = Vec::new();
     let mut secrets = Vec::new();
+    let env_headers: BTreeMap<String, String> = job
+        .metadata
+        .get(ENV_HEADERS_KEY)
+        .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(text).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, template)| (name.to_ascii_lowercase(), template))
+        .collect();
     if let Some(text) = config.get("headers").filter(|text| !text.trim().is_empty()) {
         let entries: Vec<String> = serde_json::from_str(text).map_err(|_| {
             "`executor_config.headers` is not a JSON list of strings (Dkron sends none of them)"
@@ -464,7 +472,25 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
             if name == "Content-Type" && value == "application/json" {
                 continue;
             }
+            // A job this tool wrote says which values came from the environment: write the
+            // reference back as it was written, whatever the header is called.
+            if let Some(template) = env_headers.get(&name.to_ascii_lowercase())
+                && let Some(values) = env_values(template, &value)
+            {
+                for (variable, secret) in values {
+                    crate::redact::register(&secret);
+                    secrets.push(EnvReference {
+                        variable,
+                        job: job.name.clone(),
+                        header: name.clone(),
+                        value: secret,
+                    });
+                }
+                headers.push((name, template.clone()));
+                continue;
+            }
             if looks_secret(&name) && !value.is_empty() {
+                crate::redact::register(&value);
                 let variable = env_name(&job.name, &name);
                 let (prefix, secret) = match value.split_once(' ') {
                     Some((scheme, rest))
@@ -552,6 +578,46 @@ fn express(job: &Job, set: &str) -> Result<Entry, String> {
         secrets,
         notes,
     })
+}
+
+/// The environment values a live header value holds, given the value as written (`Bearer
+/// ${env:TOKEN}`): each `(variable, value)`, or `None` when the live value does not fit the
+/// template or the split is ambiguous (two references side by side, the same one twice).
+fn env_values(template: &str, value: &str) -> Option<Vec<(String, String)>> {
+    let mut literals = vec![String::new()];
+    let mut variables = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${env:") {
+        literals.last_mut()?.push_str(&rest[..start]);
+        let after = &rest[start + 6..];
+        let end = after.find('}')?;
+        variables.push(after[..end].to_string());
+        literals.push(String::new());
+        rest = &after[end + 1..];
+    }
+    literals.last_mut()?.push_str(rest);
+    if variables.is_empty()
+        || literals[1..literals.len() - 1].iter().any(String::is_empty)
+        || variables.iter().collect::<BTreeSet<_>>().len() != variables.len()
+    {
+        return None;
+    }
+    let mut remaining = value.strip_prefix(literals[0].as_str())?;
+    let mut values = Vec::new();
+    for (index, variable) in variables.iter().enumerate() {
+        let next = &literals[index + 1];
+        let end = if index + 1 == variables.len() {
+            remaining
+                .len()
+                .checked_sub(next.len())
+                .filter(|end| remaining[*end..] == **next)?
+        } else {
+            remaining.find(next.as_str())?
+        };
+        values.push((variable.clone(), remaining[..end].to_string()));
+        remaining = &remaining[end + next.len()..];
+    }
+    Some(values)
 }
 
 /// Header names whose values are likely credentials: never written into the file.
@@ -961,7 +1027,7 @@ body = "just a string"
             "{text}"
         );
         assert!(
-            text.contains(r#"headers = { authorization = "Bearer ${env:JOELCLAW_KEYED_AUTHORIZATION}", x-api-key = "${env:JOELCLAW_KEYED_X_API_KEY}", x-plain = "p" }"#),
+            text.contains(r#"headers = { authorization = "Bearer ${env:TOKEN}", x-api-key = "${env:KEY}", x-plain = "p" }"#),
             "{text}"
         );
         assert!(text.contains("key = \"a b/c\"\n"), "{text}");
@@ -975,10 +1041,62 @@ body = "just a string"
             .iter()
             .map(|reference| reference.variable.as_str())
             .collect();
-        assert_eq!(
-            variables,
-            ["JOELCLAW_KEYED_AUTHORIZATION", "JOELCLAW_KEYED_X_API_KEY"]
+        assert_eq!(variables, ["TOKEN", "KEY"]);
+    }
+
+    #[test]
+    fn an_environment_value_is_written_as_its_reference_whatever_the_header_is_called() {
+        let source = r#"
+[defaults]
+restate_url = "http://restate:8080"
+[[jobs]]
+name = "custom"
+schedule = "@hourly"
+service = "s"
+handler = "h"
+headers = { x-custom = "pre-${env:CUSTOM_SECRET}-post", x-two = "${env:A}:${env:B}" }
+"#;
+        let env = |name: &str| match name {
+            "CUSTOM_SECRET" => Some("value-of-the-custom-secret".to_string()),
+            _ => None,
+        };
+        let source = source.replace(", x-two = \"${env:A}:${env:B}\"", "");
+        let jobs = written(&source, &env);
+        let export = export(&jobs, "tier1", "test").unwrap();
+        assert!(
+            !export.text.contains("value-of-the-custom-secret"),
+            "{}",
+            export.text
         );
+        assert!(
+            export
+                .text
+                .contains(r#"headers = { x-custom = "pre-${env:CUSTOM_SECRET}-post" }"#),
+            "{}",
+            export.text
+        );
+        assert_eq!(
+            export.jobs[0].action,
+            Action::Unchanged,
+            "{:?}",
+            export.jobs
+        );
+        assert_eq!(
+            crate::redact::scrub("x value-of-the-custom-secret"),
+            "x <redacted>"
+        );
+    }
+
+    #[test]
+    fn environment_values_are_split_by_their_template() {
+        let values = env_values("Bearer ${env:T}", "Bearer abc").unwrap();
+        assert_eq!(values, [("T".to_string(), "abc".to_string())]);
+        let values = env_values("${env:A}-${env:B}", "x-y-z").unwrap();
+        assert_eq!(values[0], ("A".to_string(), "x".to_string()));
+        assert_eq!(values[1], ("B".to_string(), "y-z".to_string()));
+        assert_eq!(env_values("${env:A}${env:B}", "xy"), None);
+        assert_eq!(env_values("Bearer ${env:T}", "Basic abc"), None);
+        assert_eq!(env_values("no reference", "no reference"), None);
     }
 
     fn foreign(name: &str, executor: &str, config: &[(&str, &str)]) -> Job {

@@ -59,6 +59,9 @@ pub struct Header {
     pub env: Option<String>,
     /// The values that came from the environment, to be scrubbed from any output.
     pub secrets: Vec<String>,
+    /// The value as written, with its `${env:…}` references (no secret in it), when it has any:
+    /// recorded on the job so `export` writes the reference back instead of the value.
+    pub template: Option<String>,
 }
 
 impl Header {
@@ -356,10 +359,8 @@ pub fn parse(
         findings: Vec::new(),
         defaults_ok: true,
     };
-    let manifest = match read_wire(source, &lines, &file, &mut validator.findings) {
-        Some(wire) => Some(validator.manifest(wire, path)),
-        None => None,
-    };
+    let manifest = read_wire(source, &lines, &file, &mut validator.findings)
+        .map(|wire| validator.manifest(wire, path));
     match manifest {
         Some(manifest) if validator.findings.is_empty() => Ok(manifest),
         _ => {
@@ -933,19 +934,49 @@ pub fn parse_restate_url(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// RFC 9110 §5.5 field syntax: a header value is visible ASCII, spaces, tabs and bytes of
+/// 0x80 and above (obs-text); any other control character (NUL, CR, LF, DEL…) makes Go's
+/// net/http refuse the request, so every fire of the job would fail inside Dkron with
+/// `invalid header field value`. A value from the environment is described, never quoted.
+pub fn check_field_value(value: &str, from_env: bool) -> Result<(), String> {
+    let Some((at, bad)) = value
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_control() && *c != '\t')
+    else {
+        return Ok(());
+    };
+    let what = match bad {
+        '\n' | '\r' => "a line break".to_string(),
+        '\0' => "a NUL byte".to_string(),
+        other => format!("the control character U+{:04X}", other as u32),
+    };
+    let whose = if from_env {
+        "the value from the environment"
+    } else {
+        "the value"
+    };
+    Err(format!(
+        "{whose} contains {what} (at byte {at}), which HTTP does not allow in a header (RFC 9110 field syntax); Dkron would fail every fire with `invalid header field value`"
+    ))
+}
+
 /// Resolves one header: `${env:NAME}` references are substituted, and the value is checked
-/// against what Dkron's HTTP executor mangles.
+/// against HTTP's field syntax and what Dkron's HTTP executor mangles.
 pub fn resolve_header(
     name: &str,
     value: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Header, String> {
+    // RFC 9110 §5.1: a field name is a token (visible ASCII without delimiters).
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
     {
-        return Err(format!("`{name}` is not a valid HTTP header name"));
+        return Err(format!(
+            "`{}` is not a valid HTTP header name (RFC 9110: letters, digits and !#$%&'*+-.^_`|~)",
+            name.escape_debug()
+        ));
     }
     let (resolved, env_name, secrets) = substitute_env(value, env)?;
     if resolved.contains(':') {
@@ -959,9 +990,7 @@ pub fn resolve_header(
             "{shown} contains `:`; Dkron's HTTP executor would keep only the text up to the next `:`"
         ));
     }
-    if resolved.contains(['\r', '\n']) {
-        return Err("the value contains a line break".to_string());
-    }
+    check_field_value(&resolved, env_name.is_some())?;
     if name.eq_ignore_ascii_case("content-type") && !resolved.starts_with("application/json") {
         return Err(format!(
             "Restate ingress only accepts application/json bodies, not `{resolved}`"
@@ -970,6 +999,7 @@ pub fn resolve_header(
     Ok(Header {
         name: name.to_string(),
         value: resolved.trim().to_string(),
+        template: env_name.is_some().then(|| value.trim().to_string()),
         env: env_name,
         secrets,
     })
@@ -997,6 +1027,8 @@ fn substitute_env(
         }
         let resolved =
             env(variable).ok_or_else(|| format!("environment variable `{variable}` is not set"))?;
+        // From here on no output of this process shows it.
+        crate::redact::register(&resolved);
         out.push_str(&resolved);
         secrets.push(resolved);
         used.get_or_insert_with(|| variable.to_string());

@@ -317,3 +317,28 @@ fn a_large_manifest_validates_in_linear_time() {
         started.elapsed()
     );
 }
+
+#[test]
+fn header_names_and_values_follow_http_field_syntax() {
+    let none = |_: &str| None;
+    for value in ["a\nb", "a\rb", "a\0b", "a\u{7f}b", "a\u{1b}[2Jb"] {
+        let error = resolve_header("x-h", value, &none).unwrap_err();
+        assert!(error.contains("RFC 9110"), "{value:?}: {error}");
+    }
+    for name in ["x h", "x:h", "", "x\u{e9}", "x\nh"] {
+        let error = resolve_header(name, "v", &none).unwrap_err();
+        assert!(
+            error.contains("not a valid HTTP header name"),
+            "{name:?}: {error}"
+        );
+    }
+    assert!(resolve_header("x-h", "tab\tand unicode \u{e9}", &none).is_ok());
+    // A value from the environment is described, never shown.
+    let env = |_: &str| Some("secret\nvalue".to_string());
+    let error = resolve_header("x-h", "${env:S}", &env).unwrap_err();
+    assert!(
+        error.starts_with("the value from the environment contains a line break"),
+        "{error}"
+    );
+    assert!(!error.contains("secret"), "{error}");
+}
