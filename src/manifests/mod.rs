@@ -215,13 +215,15 @@ struct DefaultsWire {
 
 #[derive(Debug, Deserialize)]
 struct JobWire {
-    name: Spanned<String>,
+    // The required keys are optional here: a missing one is a finding of its own, and the
+    // job's other fields are still checked.
+    name: Option<Spanned<String>>,
     display_name: Option<Spanned<String>>,
-    schedule: Spanned<String>,
+    schedule: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     migrated_from: Option<Spanned<String>>,
-    service: Spanned<String>,
-    handler: Spanned<String>,
+    service: Option<Spanned<String>>,
+    handler: Option<Spanned<String>>,
     key: Option<Spanned<String>>,
     body: Option<Spanned<toml::Value>>,
     body_file: Option<Spanned<String>>,
@@ -607,19 +609,25 @@ impl Validator<'_> {
         let inherited = self.defaults(wire.defaults);
         let mut jobs: Vec<JobDef> = Vec::new();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for job in wire.jobs {
+        for (index, job) in wire.jobs.into_iter().enumerate() {
             let job_span = job.span();
             let job = job.into_inner();
-            let name = job.name.get_ref().clone();
-            if let Some(first_line) = seen.get(&name) {
-                let message = format!("duplicate job name (first defined on line {first_line})");
-                self.report(job.name.span(), Some(&name), "name", message);
-                // Its other problems are still worth knowing; it is not kept either way.
-                let _ = self.job(job, &inherited);
-                continue;
+            let label = job
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{}", index + 1), |name| name.get_ref().clone());
+            if let Some(name) = &job.name {
+                if let Some(first_line) = seen.get(name.get_ref()) {
+                    let message =
+                        format!("duplicate job name (first defined on line {first_line})");
+                    self.report(name.span(), Some(&label), "name", message);
+                    // Its other problems are still worth knowing; it is not kept either way.
+                    let _ = self.job(job, &inherited, job_span, &label);
+                    continue;
+                }
+                seen.insert(label.clone(), self.line(job_span.clone()));
             }
-            seen.insert(name.clone(), self.line(job_span));
-            if let Some(def) = self.job(job, &inherited) {
+            if let Some(def) = self.job(job, &inherited, job_span, &label) {
                 jobs.push(def);
             }
         }
@@ -667,19 +675,42 @@ impl Validator<'_> {
         inherited
     }
 
-    fn job(&mut self, wire: JobWire, inherited: &Inherited) -> Option<JobDef> {
+    fn job(
+        &mut self,
+        wire: JobWire,
+        inherited: &Inherited,
+        span: Range<usize>,
+        label: &str,
+    ) -> Option<JobDef> {
         let before = self.findings.len();
-        let name = wire.name.get_ref().clone();
-        let job = Some(name.as_str());
-        if let Err(message) = check_name(&name) {
-            self.report(wire.name.span(), job, "name", message);
+        let job = Some(label);
+        for (field, present) in [
+            ("name", wire.name.is_some()),
+            ("schedule", wire.schedule.is_some()),
+            ("service", wire.service.is_some()),
+            ("handler", wire.handler.is_some()),
+        ] {
+            if !present {
+                self.report(span.clone(), job, field, format!("missing field `{field}`"));
+            }
         }
-        let schedule = match Schedule::parse(wire.schedule.get_ref()) {
-            Ok(schedule) => Some(schedule),
-            Err(message) => {
-                self.report(wire.schedule.span(), job, "schedule", message);
+        let name_span = wire.name.as_ref().map_or(span.clone(), Spanned::span);
+        if let Some(name) = &wire.name
+            && let Err(message) = check_name(name.get_ref())
+        {
+            self.report(name.span(), job, "name", message);
+        }
+        let schedule = match wire
+            .schedule
+            .as_ref()
+            .map(|schedule| (schedule, Schedule::parse(schedule.get_ref())))
+        {
+            Some((_, Ok(schedule))) => Some(schedule),
+            Some((schedule, Err(message))) => {
+                self.report(schedule.span(), job, "schedule", message);
                 None
             }
+            None => None,
         };
         let timezone = match &wire.timezone {
             Some(zone) => self.zone(zone, job),
@@ -697,7 +728,7 @@ impl Validator<'_> {
             (None, None, None) if !self.defaults_ok => None,
             (None, None, None) => {
                 self.report(
-                    wire.name.span(),
+                    name_span,
                     job,
                     "restate_url",
                     "no Restate ingress URL: set `restate_url` in [defaults] or the job, or pass --restate-url"
@@ -707,8 +738,8 @@ impl Validator<'_> {
             }
         };
         let targets = [
-            ("service", Some(&wire.service), false),
-            ("handler", Some(&wire.handler), false),
+            ("service", wire.service.as_ref(), false),
+            ("handler", wire.handler.as_ref(), false),
             ("key", wire.key.as_ref(), true),
         ];
         for (field, value, slash_allowed) in targets {
@@ -735,18 +766,18 @@ impl Validator<'_> {
             .display_name
             .as_ref()
             .map(|display| display.get_ref().clone())
-            .unwrap_or_else(|| name.clone());
+            .unwrap_or_else(|| label.to_string());
         if self.findings.len() > before {
             return None;
         }
         Some(JobDef {
-            name,
+            name: wire.name?.into_inner(),
             display_name,
             schedule: schedule?,
             timezone: timezone?,
             migrated_from: wire.migrated_from.map(Spanned::into_inner),
-            service: wire.service.into_inner(),
-            handler: wire.handler.into_inner(),
+            service: wire.service?.into_inner(),
+            handler: wire.handler?.into_inner(),
             key: wire.key.map(Spanned::into_inner),
             body: body?,
             enabled: wire.enabled.map(Spanned::into_inner).unwrap_or(true),
@@ -1007,7 +1038,7 @@ pub fn resolve_header(
 
 /// Substitutes `${env:NAME}` references; returns the value, the first variable used and the
 /// substituted values.
-fn substitute_env(
+pub(crate) fn substitute_env(
     value: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Option<String>, Vec<String>), String> {
