@@ -9,7 +9,10 @@ mod commands;
 mod dkron;
 mod error;
 mod evidence;
+mod export;
 mod fires;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod limits;
 mod local_zone;
