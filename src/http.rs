@@ -263,9 +263,7 @@ async fn read_text(mut response: reqwest::Response, limit: Limit) -> Result<Stri
         .map_err(|error| body_failure(&error))?
     {
         if (bytes.len() + chunk.len()) as u64 > limit.bytes {
-            return Err(Failure::TooLarge(
-                limit.exceeded((bytes.len() + chunk.len()) as u64),
-            ));
+            return Err(Failure::TooLarge(limit.exceeded()));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -345,7 +343,7 @@ async fn decode_streaming<T: DeserializeOwned + Send + 'static>(
             Ok(Some(chunk)) => {
                 read += chunk.len() as u64;
                 if read > limit.bytes {
-                    failure = Some(Failure::TooLarge(limit.exceeded(read)));
+                    failure = Some(Failure::TooLarge(limit.exceeded()));
                     break;
                 }
                 // A closed channel means the parser stopped (the body is not JSON): stop reading.

@@ -137,11 +137,12 @@ impl Limit {
         }
     }
 
-    /// The error for a read that got past the limit after `read` bytes.
-    pub fn exceeded(self, read: u64) -> TooLarge {
+    /// The error for a read that got past the limit (reading stops there, so all that is known
+    /// is that the whole is larger).
+    pub fn exceeded(self) -> TooLarge {
         TooLarge {
             limit: self,
-            seen: Seen::MoreThan(read.max(self.bytes)),
+            seen: Seen::MoreThan(self.bytes),
         }
     }
 }
@@ -152,7 +153,7 @@ pub fn read_bounded(reader: impl std::io::Read, limit: Limit) -> std::io::Result
     let mut bytes = Vec::new();
     reader.take(limit.bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit.bytes {
-        return Err(std::io::Error::other(limit.exceeded(limit.bytes)));
+        return Err(std::io::Error::other(limit.exceeded()));
     }
     Ok(bytes)
 }
@@ -170,7 +171,7 @@ mod tests {
         );
         assert!(JOB_LIST.check_announced(256 * MIB).is_ok());
         assert_eq!(
-            BODY_FILE.exceeded(5).to_string(),
+            BODY_FILE.exceeded().to_string(),
             "A body_file is more than 1 MiB, over this tool's limit of 1 MiB for a body_file"
         );
         assert_eq!(size(1536), "1.5 KiB (1536 bytes)");

@@ -59,14 +59,14 @@ pub fn refusal(name: &str, ownership: &Ownership, set: &str) -> crate::error::Cl
         ),
         _ => "pass --force to change it anyway".to_string(),
     };
-    crate::error::CliError::new(
-        crate::error::ErrorKind::NotOwned,
-        format!(
-            "`{}` is {ownership}, not by set `{set}`",
-            crate::terminal::safe(name)
+    let name = crate::terminal::safe(name);
+    let message = match ownership {
+        Ownership::Foreign => format!(
+            "`{name}` is not managed by joelclaw (its metadata has no managed-by = joelclaw)"
         ),
-    )
-    .hint(hint)
+        _ => format!("`{name}` is {ownership}, not by set `{set}`"),
+    };
+    crate::error::CliError::new(crate::error::ErrorKind::NotOwned, message).hint(hint)
 }
 
 /// The value parser of `--set`: the manifest's rule for a set name.

@@ -9,6 +9,7 @@
 mod deploy;
 mod export;
 mod faults;
+mod hostile;
 mod live;
 mod next;
 mod offline;

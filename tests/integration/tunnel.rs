@@ -89,7 +89,8 @@ fn every_cron_command_works_through_the_tunnel() {
         ingress,
     ]));
     assert_eq!(code, 0, "{created:#}");
-    let (code, deleted) = run_json(&mut cluster.cron(&["delete", "tunnelled"]));
+    // `create` writes into the set `manual`.
+    let (code, deleted) = run_json(&mut cluster.cron(&["delete", "tunnelled", "--set", "manual"]));
     assert_eq!(code, 0, "{deleted:#}");
     assert!(stack.job("tunnelled").is_none());
     let (code, check) = run_json(&mut cluster.cron(&[
@@ -678,7 +679,7 @@ fn the_operator_role_grants_exactly_what_the_cli_requests() {
             "--handler",
             "h",
         ],
-        vec!["delete", "rbac-probe"],
+        vec!["delete", "rbac-probe", "--set", "manual"],
     ] {
         let (code, envelope) = run_json(&mut cluster.cron(&args));
         assert_eq!(code, 0, "{args:?}: {envelope:#}");
