@@ -516,20 +516,9 @@ impl DkronClient {
         }
     }
 
-    /// Sends a request and insists on one success status and a JSON body.
+    /// Sends a request and insists on one success status and a JSON body (within `limit`);
+    /// also returns `X-Total-Count`.
     async fn call<T: serde::de::DeserializeOwned + Send + 'static>(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<&serde_json::Value>,
-        expect: StatusCode,
-        timeout: Duration,
-    ) -> Result<(T, Option<u64>), DkronError> {
-        self.call_limited(method, url, body, expect, timeout, limits::ANSWER)
-            .await
-    }
-
-    async fn call_limited<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         method: Method,
         url: Url,
@@ -574,6 +563,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)
@@ -588,6 +578,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)
@@ -603,6 +594,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await
         {
@@ -635,7 +627,7 @@ impl DkronClient {
     pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
         let url = self.jobs_url(metadata, &[]);
         Ok(self
-            .call_limited(
+            .call(
                 Method::GET,
                 url,
                 None,
@@ -660,6 +652,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?;
         total_count.ok_or_else(|| DkronError::Decode {
@@ -679,6 +672,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await
         {
@@ -699,6 +693,7 @@ impl DkronClient {
             Some(&body),
             StatusCode::CREATED,
             self.endpoint.timeout,
+            limits::ANSWER,
         )
         .await?;
         Ok(())
@@ -714,6 +709,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)

@@ -66,21 +66,7 @@ fn fuzz(
     for input in &corpus {
         run_one(input, &mut findings);
     }
-    let seed: u64 = std::env::var("JOELCLAW_FUZZ_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(|| {
-            Utc::now()
-                .timestamp_nanos_opt()
-                .unwrap_or_default()
-                .unsigned_abs()
-        });
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
-    );
+    let (mut runner, seed) = seeded_runner();
     let started = Instant::now();
     // The clock is read once per batch: reading it per input costs more than a small input.
     while started.elapsed() < budget && findings.len() < 5 {
@@ -102,6 +88,27 @@ fn fuzz(
         findings.join("\n")
     );
     executions
+}
+
+/// A proptest runner seeded from `JOELCLAW_FUZZ_SEED` (to replay a run), else from the clock;
+/// the seed is returned so a run can print it. Shared by every fuzz target of the crate.
+pub(crate) fn seeded_runner() -> (TestRunner, u64) {
+    let seed: u64 = std::env::var("JOELCLAW_FUZZ_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| {
+            Utc::now()
+                .timestamp_nanos_opt()
+                .unwrap_or_default()
+                .unsigned_abs()
+        });
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
+    );
+    (runner, seed)
 }
 
 fn budget() -> Duration {

@@ -223,6 +223,20 @@ mod tests {
             .collect()
     }
 
+    /// Nothing skipped, and a sync of the export would change no job.
+    fn assert_all_unchanged(export: &Export) {
+        assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+        for job in &export.jobs {
+            assert_eq!(
+                job.action,
+                Action::Unchanged,
+                "{}: {:?}",
+                job.name,
+                job.changes
+            );
+        }
+    }
+
     fn no_env(_: &str) -> Option<String> {
         None
     }
@@ -235,16 +249,9 @@ mod tests {
     fn the_shipped_file_exports_into_the_same_jobs_with_shared_defaults() {
         let jobs = written(&shipped(), &no_env);
         let export = export(&jobs, "tier1", "test").unwrap();
-        assert!(export.skipped.is_empty(), "{:?}", export.skipped);
+        assert_all_unchanged(&export);
         assert_eq!(export.jobs.len(), 5);
         for job in &export.jobs {
-            assert_eq!(
-                job.action,
-                Action::Unchanged,
-                "{}: {:?}",
-                job.name,
-                job.changes
-            );
             assert!(job.owned && job.notes.is_empty(), "{job:?}");
         }
         let text = &export.text;
@@ -305,16 +312,7 @@ body = "just a string"
         };
         let jobs = written(source, &env);
         let export = export(&jobs, "ops", "test").unwrap();
-        assert!(export.skipped.is_empty(), "{:?}", export.skipped);
-        for job in &export.jobs {
-            assert_eq!(
-                job.action,
-                Action::Unchanged,
-                "{}: {:?}",
-                job.name,
-                job.changes
-            );
-        }
+        assert_all_unchanged(&export);
         let text = &export.text;
         assert!(
             !text.contains("tok-123") && !text.contains("k-456"),
@@ -369,12 +367,7 @@ headers = { x-custom = "pre-${env:CUSTOM_SECRET}-post", x-two = "${env:A}:${env:
             "{}",
             export.text
         );
-        assert_eq!(
-            export.jobs[0].action,
-            Action::Unchanged,
-            "{:?}",
-            export.jobs
-        );
+        assert_all_unchanged(&export);
         assert_eq!(
             crate::redact::scrub("x value-of-the-custom-secret"),
             "x <redacted>"
@@ -522,12 +515,7 @@ headers = { x-custom = "pre-${env:CUSTOM_SECRET}-post", x-two = "${env:A}:${env:
         );
         let jobs = written(&source, &no_env);
         let export = export(&jobs, "tier1", "test").unwrap();
-        assert_eq!(
-            export.jobs[0].action,
-            Action::Unchanged,
-            "{:?}",
-            export.jobs
-        );
+        assert_all_unchanged(&export);
         assert_eq!(
             crate::terminal::safe_output(&export.text, false),
             export.text.as_str(),

@@ -22,19 +22,31 @@ fn assert_terminal_safe(text: &str) {
     assert!(bad.is_empty(), "raw {bad:?} reached the terminal:\n{text}");
 }
 
-#[test]
-fn an_announced_oversized_job_list_is_refused_with_the_limit_and_the_size() {
-    let dkron = Scripted::start(vec![(
+/// A scripted server whose job list is `bytes` of `prefix` then `chunk` repeated, announced as
+/// Content-Length or not.
+fn flooding(
+    status: u16,
+    announce: bool,
+    bytes: u64,
+    prefix: &'static str,
+    chunk: &'static str,
+) -> Scripted {
+    Scripted::start(vec![(
         "GET /v1/jobs",
         Reply::Flood {
-            status: 200,
+            status,
             headers: WHOM,
-            announce: true,
-            bytes: 300 * 1024 * 1024,
-            prefix: "",
-            chunk: "[",
+            announce,
+            bytes,
+            prefix,
+            chunk,
         },
-    )]);
+    )])
+}
+
+#[test]
+fn an_announced_oversized_job_list_is_refused_with_the_limit_and_the_size() {
+    let dkron = flooding(200, true, 300 * 1024 * 1024, "", "[");
     let started = Instant::now();
     let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
     assert_eq!(code, 1);
@@ -53,19 +65,9 @@ fn an_announced_oversized_job_list_is_refused_with_the_limit_and_the_size() {
 
 #[test]
 fn an_unannounced_flood_stops_at_the_limit() {
-    let dkron = Scripted::start(vec![(
-        "GET /v1/jobs",
-        Reply::Flood {
-            status: 200,
-            headers: WHOM,
-            announce: false,
-            bytes: 400 * 1024 * 1024,
-            // An array that never ends (JSON allows any amount of white space): the parser
-            // keeps asking for more, so only the limit stops the read.
-            prefix: "[",
-            chunk: "        ",
-        },
-    )]);
+    // An array that never ends (JSON allows any amount of white space): the parser keeps asking
+    // for more, so only the limit stops the read.
+    let dkron = flooding(200, false, 400 * 1024 * 1024, "[", "        ");
     let started = Instant::now();
     let (code, envelope) = run_json(&mut cron(&[
         "list",
@@ -87,17 +89,7 @@ fn an_unannounced_flood_stops_at_the_limit() {
 
 #[test]
 fn a_huge_error_body_is_cut_for_showing() {
-    let dkron = Scripted::start(vec![(
-        "GET /v1/jobs",
-        Reply::Flood {
-            status: 500,
-            headers: WHOM,
-            announce: true,
-            bytes: 200 * 1024 * 1024,
-            prefix: "",
-            chunk: "panic: ",
-        },
-    )]);
+    let dkron = flooding(500, true, 200 * 1024 * 1024, "", "panic: ");
     let (code, _, stderr) = run(&mut cron(&["list", "--base-url", &dkron.url]));
     assert_eq!(code, 1);
     assert!(stderr.len() < 16 * 1024, "{} bytes on stderr", stderr.len());
@@ -162,6 +154,14 @@ fn escapes_in_an_error_body_are_shown_escaped() {
     assert!(message.contains(&format!("boom{ESCAPES}")), "{message:?}");
 }
 
+/// The error says the server is not Dkron, and what it looks like.
+fn assert_not_dkron(envelope: &serde_json::Value, looks_like: &str) {
+    assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_ERROR");
+    let message = envelope["error"]["message"].as_str().unwrap();
+    assert!(message.contains("is not Dkron"), "{message}");
+    assert!(message.contains(looks_like), "{message}");
+}
+
 #[test]
 fn restate_s_answer_is_named_as_not_dkron() {
     // What Restate's ingress answers to Dkron's job list (observed; see faults for the stack).
@@ -179,9 +179,7 @@ fn restate_s_answer_is_named_as_not_dkron() {
     let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &restate.url]));
     assert_eq!(code, 1);
     assert_eq!(envelope["error"]["code"], "RESTATE_CRON_DKRON_ERROR");
-    let message = envelope["error"]["message"].as_str().unwrap();
-    assert!(message.contains("is not Dkron"), "{message}");
-    assert!(message.contains("looks like Restate"), "{message}");
+    assert_not_dkron(&envelope, "looks like Restate");
     assert!(
         envelope["fix"]
             .as_str()
@@ -204,9 +202,7 @@ fn an_html_page_is_named_as_not_dkron() {
     )]);
     let (code, envelope) = run_json(&mut cron(&["list", "--base-url", &page.url]));
     assert_eq!(code, 1);
-    let message = envelope["error"]["message"].as_str().unwrap();
-    assert!(message.contains("is not Dkron"), "{message}");
-    assert!(message.contains("an HTML page"), "{message}");
+    assert_not_dkron(&envelope, "an HTML page");
 }
 
 #[test]
@@ -500,9 +496,7 @@ mod live {
             &stack.restate_ingress,
         ]));
         assert_eq!(code, 1);
-        let message = envelope["error"]["message"].as_str().unwrap();
-        assert!(message.contains("is not Dkron"), "{message}");
-        assert!(message.contains("looks like Restate"), "{message}");
+        super::assert_not_dkron(&envelope, "looks like Restate");
     }
 
     /// The secret of an `${env:}` header under a name that does not look secret, through every
