@@ -130,6 +130,33 @@ fn escapes_in_a_server_s_answer_are_shown_escaped_and_kept_exact_in_json() {
         "{stdout}"
     );
     assert!(stdout.contains("\\u{202e}gnp.exe"), "{stdout}");
+    // With colour on, only the printer's own SGR sequences reach the terminal.
+    let (code, stdout, _) = run(&mut cron(&[
+        "list",
+        "--color",
+        "always",
+        "--base-url",
+        &dkron.url,
+    ]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\u{1b}[32m"), "no colour: {stdout}");
+    let mut plain = String::new();
+    let mut rest = stdout.as_str();
+    while let Some(start) = rest.find("\u{1b}[") {
+        plain.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(after.len());
+        assert_eq!(
+            &after[end..end + 1],
+            "m",
+            "a non-SGR escape reached the terminal: {stdout}"
+        );
+        rest = &after[end + 1..];
+    }
+    plain.push_str(rest);
+    assert_terminal_safe(&plain);
     let (_, envelope) = run_json(&mut cron(&["list", "--base-url", &dkron.url]));
     assert_eq!(
         envelope["result"]["jobs"][0]["name"],
