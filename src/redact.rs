@@ -41,32 +41,51 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     let secrets = SECRETS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    mask(text, &secrets)
+}
+
+fn mask<'t>(text: &'t str, secrets: &[String]) -> Cow<'t, str> {
     if !secrets.iter().any(|secret| text.contains(secret.as_str())) {
         return Cow::Borrowed(text);
     }
     let mut out = text.to_string();
-    for secret in secrets.iter() {
+    for secret in secrets {
         out = out.replace(secret.as_str(), MASK);
     }
     Cow::Owned(out)
 }
 
 /// Masks registered values in every string (keys included) of a JSON document, which stays
-/// valid JSON.
+/// valid JSON. Nothing is copied when nothing matches (a `list` of 100 000 jobs walks once).
 pub fn scrub_json(value: &mut serde_json::Value) {
+    let secrets = SECRETS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !secrets.is_empty() {
+        walk(value, &secrets);
+    }
+}
+
+fn walk(value: &mut serde_json::Value, secrets: &[String]) {
     match value {
         serde_json::Value::String(text) => {
-            if let Cow::Owned(masked) = scrub(text) {
+            if let Cow::Owned(masked) = mask(text, secrets) {
                 *text = masked;
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|item| walk(item, secrets)),
         serde_json::Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (key, mut item) in entries {
-                scrub_json(&mut item);
-                map.insert(scrub(&key).into_owned(), item);
+            // Keys are rebuilt only when one holds a secret (a map key cannot be changed in place).
+            if map
+                .keys()
+                .any(|key| matches!(mask(key, secrets), Cow::Owned(_)))
+            {
+                let entries = std::mem::take(map);
+                for (key, item) in entries {
+                    map.insert(mask(&key, secrets).into_owned(), item);
+                }
             }
+            map.values_mut().for_each(|item| walk(item, secrets));
         }
         _ => {}
     }

@@ -114,7 +114,16 @@ impl fmt::Display for Finding {
             write!(f, ":{line}")?;
         }
         // A field without a job is a `[defaults]` field, except the top-level tables themselves.
-        let place = match (&self.job, &self.field) {
+        // A job is named by at most 64 characters of its name (a name too long is a finding of
+        // its own; JSON keeps it whole).
+        let job = self.job.as_ref().map(|job| {
+            if job.chars().count() > 64 {
+                format!("{}…", job.chars().take(64).collect::<String>())
+            } else {
+                job.clone()
+            }
+        });
+        let place = match (&job, &self.field) {
             (Some(job), Some(field)) => Some(format!("job `{job}`, field `{field}`")),
             (Some(job), None) => Some(format!("job `{job}`")),
             (None, Some(field)) if TOP_KEYS.contains(&field.as_str()) => {
