@@ -214,6 +214,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;restate;cron;delete' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
@@ -423,6 +424,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
         'joelclaw;restate;cron;pause' {
             [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why it is paused (shown by `list`)')
             [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Who paused it (default: $USER)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')
@@ -444,6 +446,7 @@ Register-ArgumentCompleter -Native -CommandName 'joelclaw' -ScriptBlock {
             break
         }
         'joelclaw;restate;cron;resume' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel')
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Kubernetes namespace of the Dkron Service')
             [CompletionResult]::new('--service-name', '--service-name', [CompletionResultType]::ParameterName, 'The Dkron ClusterIP Service the tunnel forwards to')

@@ -1024,12 +1024,16 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__delete)
-            opts="-h -V --force --dry-run --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --set --force --dry-run --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1902,7 +1906,7 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__pause)
-            opts="-h -V --reason --by --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --reason --by --set --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1913,6 +1917,10 @@ _joelclaw() {
                     return 0
                     ;;
                 --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1972,12 +1980,16 @@ _joelclaw() {
             return 0
             ;;
         joelclaw__subcmd__restate__subcmd__cron__subcmd__resume)
-            opts="-h -V --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
+            opts="-h -V --set --force --base-url --namespace --service-name --service-port --restate-admin-url --restate-namespace --restate-service-name --restate-service-port --context --kubeconfig --timeout --json --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --base-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -203,6 +203,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --version 'Print version'
         }
         &'joelclaw;restate;cron;delete'= {
+            cand --set 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)'
             cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
@@ -403,6 +404,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
         &'joelclaw;restate;cron;pause'= {
             cand --reason 'Why it is paused (shown by `list`)'
             cand --by 'Who paused it (default: $USER)'
+            cand --set 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)'
             cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'
@@ -423,6 +425,7 @@ set edit:completion:arg-completer[joelclaw] = {|@words|
             cand --version 'Print version'
         }
         &'joelclaw;restate;cron;resume'= {
+            cand --set 'The set whose job it must be (jobs of another set, or not managed by joelclaw, need --force)'
             cand --base-url 'Reach Dkron''s HTTP API directly at this URL instead of through a Kubernetes tunnel'
             cand --namespace 'Kubernetes namespace of the Dkron Service'
             cand --service-name 'The Dkron ClusterIP Service the tunnel forwards to'

@@ -9,16 +9,24 @@ mod commands;
 mod dkron;
 mod error;
 mod evidence;
+mod export;
 mod fires;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod job_view;
+mod limits;
 mod local_zone;
 mod manifests;
+mod names;
 mod output;
+mod ownership;
 mod reconcile;
+mod redact;
 mod restate;
 mod schedule;
 mod signals;
+mod terminal;
 mod tunnel;
 
 use clap::Parser;
@@ -28,7 +36,17 @@ use crate::cli::{Cli, RestateCommand, TopCommand};
 use crate::error::{CliError, ErrorKind, ExitCode};
 use crate::output::{ColorChoice, Printer};
 
+/// URL variables that are set but empty mean "not set" (`DKRON_URL= joelclaw …` in a script that
+/// clears it), not an empty URL.
+const URL_VARIABLES: &[&str] = &["DKRON_URL", "RESTATE_ADMIN_URL", "RESTATE_INGRESS_URL"];
+
 fn main() {
+    for variable in URL_VARIABLES {
+        if std::env::var_os(variable).is_some_and(|value| value.is_empty()) {
+            // SAFETY: the first thing `main` does, before any other thread exists.
+            unsafe { std::env::remove_var(variable) };
+        }
+    }
     let code = match Cli::try_parse() {
         Ok(cli) => run(cli),
         Err(error) => usage_error(error),
@@ -53,8 +71,24 @@ fn run(cli: Cli) -> ExitCode {
         Err(error) => return printer.error(&error.into()),
     };
     let context = commands::Context::new(printer.clone(), &cron.global);
+    let waits_for_signal = cron.command.waits_for_signal();
+    if !waits_for_signal {
+        // A command can block its thread in a read the runtime cannot interrupt (a FIFO or
+        // /dev/stdin named as a `body_file`, a stalled file system): then the select below is
+        // never polled again. This watcher runs on a worker thread and ends the process itself
+        // if the command has not ended shortly after the signal.
+        let printer = printer.clone();
+        runtime.spawn(async move {
+            signals::terminated().await;
+            tokio::time::sleep(signals::GRACE).await;
+            if signals::claim_report() {
+                let code = printer.error(&interrupted());
+                std::process::exit(code.code());
+            }
+        });
+    }
     let outcome = runtime.block_on(async {
-        if cron.command.waits_for_signal() {
+        if waits_for_signal {
             return commands::run(&context, cron.command).await;
         }
         if cron.command.reports_interruption() {
@@ -71,13 +105,23 @@ fn run(cli: Cli) -> ExitCode {
         // Ctrl-C or SIGTERM ends the command; its tunnel lives in this process and ends with it.
         tokio::select! {
             outcome = commands::run(&context, cron.command) => outcome,
-            () = signals::terminated() => Err(CliError::new(ErrorKind::Interrupted, "interrupted").into()),
+            () = signals::terminated() => Err(interrupted()),
         }
     });
+    if !signals::claim_report() {
+        // The watcher is reporting the interruption and ending the process.
+        std::thread::park();
+    }
+    // A blocked read may still hold a worker: do not wait for it on the way out.
+    runtime.shutdown_background();
     match outcome {
         Ok(report) => printer.report(report),
         Err(error) => printer.error(&error),
     }
+}
+
+fn interrupted() -> anyhow::Error {
+    CliError::new(ErrorKind::Interrupted, "interrupted").into()
 }
 
 /// Clap's own errors: help and version print as usual; everything else is exit 2, enveloped

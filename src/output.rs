@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{CliError, ExitCode, classify};
+use crate::{redact, terminal};
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +37,11 @@ pub struct Styles {
 impl Styles {
     pub fn new(enabled: bool) -> Self {
         Self { enabled }
+    }
+
+    /// True when these styles write colour (so the printer keeps their SGR sequences).
+    pub fn colour(&self) -> bool {
+        self.enabled
     }
 
     fn paint(&self, text: &str, style: owo_colors::Style) -> String {
@@ -189,17 +195,25 @@ impl Printer {
                 envelope["fix"] = json!(error.hint);
             }
             envelope["next_actions"] = json!(report.next_actions);
+            redact::scrub_json(&mut envelope);
             write_stdout(&format!("{:#}\n", envelope));
         } else {
             if !report.human.is_empty() {
-                write_stdout(&ensure_newline(&report.human));
+                // The last pass over text that may hold what a server or a file supplied.
+                let human = redact::scrub(&report.human);
+                let human = terminal::safe_output(&human, self.stdout_styles.colour());
+                write_stdout(&ensure_newline(&human));
             }
             if !report.warnings.is_empty() {
                 let styles = self.stderr_styles;
                 let text: String = report
                     .warnings
                     .iter()
-                    .map(|warning| format!("{} {warning}\n", styles.warn("warning:")))
+                    .map(|warning| {
+                        let warning = redact::scrub(warning);
+                        let warning = terminal::safe_output(&warning, false);
+                        format!("{} {warning}\n", styles.warn("warning:"))
+                    })
                     .collect();
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
@@ -240,7 +254,7 @@ impl Printer {
                 full.push_str(": ");
                 full.push_str(cause);
             }
-            let envelope = json!({
+            let mut envelope = json!({
                 "ok": false,
                 "command": self.command,
                 "result": cli.and_then(|cli| cli.result.as_deref().cloned()),
@@ -248,6 +262,7 @@ impl Printer {
                 "fix": hint,
                 "next_actions": [],
             });
+            redact::scrub_json(&mut envelope);
             write_stdout(&format!("{:#}\n", envelope));
         } else {
             self.error_text(&message, &causes, hint.as_deref());
@@ -279,21 +294,26 @@ impl Printer {
     /// A line for the person at the terminal, on stderr; nothing in `--json` mode.
     pub fn note(&self, text: &str) {
         if !self.json {
-            let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(text));
+            let text = redact::scrub(text);
+            let text = terminal::safe_output(&text, false);
+            let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(&text));
         }
     }
 
+    /// Errors quote servers (a Dkron error body) and files (a finding's text): every part is made
+    /// safe for the terminal, line breaks kept; only the `error:`/`hint:` labels are styled.
     fn error_text(&self, message: &str, causes: &[String], hint: Option<&str>) {
         let styles = self.stderr_styles;
-        let mut text = format!("{} {message}\n", styles.bad("error:"));
+        let safe = |text: &str| terminal::safe_output(&redact::scrub(text), false).into_owned();
+        let mut text = format!("{} {}\n", styles.bad("error:"), safe(message));
         if !causes.is_empty() {
             text.push_str("\nCaused by:\n");
             for cause in causes {
-                text.push_str(&format!("  {cause}\n"));
+                text.push_str(&format!("  {}\n", safe(cause)));
             }
         }
         if let Some(hint) = hint {
-            text.push_str(&format!("{} {hint}\n", styles.good("hint:")));
+            text.push_str(&format!("{} {}\n", styles.good("hint:"), safe(hint)));
         }
         let _ = std::io::stderr().write_all(text.as_bytes());
     }

@@ -18,6 +18,7 @@ use crate::evidence;
 use crate::fires::{Window, timeline};
 use crate::output::{Report, Styles, now, plural, table};
 use crate::schedule::{LiveSchedule, parse_zone};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Check the soak: each job's expected fires against what Dkron and Restate did.
@@ -34,6 +35,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Only these jobs (any job in Dkron, managed or not).
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub jobs: Vec<String>,
 
     /// Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time.
@@ -485,7 +487,7 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
         let counts = &job.counts;
         let verdict = job.verdict.as_str();
         rows.add_row(vec![
-            job.name.clone(),
+            safe(&job.name).into_owned(),
             counts.expected.to_string(),
             counts.fired.to_string(),
             counts.ok.to_string(),
@@ -510,7 +512,12 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
         text.push('\n');
         for job in noted {
             for note in &job.notes {
-                text.push_str(&format!("{} {}: {note}\n", styles.dim("note"), job.name));
+                text.push_str(&format!(
+                    "{} {}: {}\n",
+                    styles.dim("note"),
+                    safe(&job.name),
+                    safe(note)
+                ));
             }
         }
     }
@@ -524,7 +531,7 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
                 .unwrap_or_default();
             let mut line = format!(
                 "  {}  {}",
-                finding.job,
+                safe(&finding.job),
                 if finding.kind.is_problem() {
                     styles.bad(finding.kind.as_str())
                 } else {
@@ -535,12 +542,12 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
                 line.push_str(&format!("  {when}"));
             }
             if !finding.nodes.is_empty() {
-                line.push_str(&format!(" on {}", finding.nodes.join(", ")));
+                line.push_str(&format!(" on {}", safe(&finding.nodes.join(", "))));
             }
             if let Some(id) = &finding.invocation_id {
-                line.push_str(&format!("  {id}"));
+                line.push_str(&format!("  {}", safe(id)));
             }
-            line.push_str(&format!("\n      {}\n", first_line(&finding.detail)));
+            line.push_str(&format!("\n      {}\n", safe(&first_line(&finding.detail))));
             text.push_str(&line);
         }
     }

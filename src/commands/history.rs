@@ -5,12 +5,14 @@ use serde::Serialize;
 
 use super::Context;
 use crate::output::{Report, Styles, now, table, when};
+use crate::terminal::{safe, safe_lines};
 use crate::tunnel::AccessInfo;
 
 /// Show a job's executions, newest first (Dkron keeps the last 100).
 #[derive(Debug, clap::Args)]
 pub struct HistoryArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// How many executions to show.
@@ -94,7 +96,7 @@ pub async fn run(context: &Context, args: HistoryArgs) -> anyhow::Result<Report>
 
 fn render_human(result: &HistoryResult, styles: Styles) -> String {
     if result.executions.is_empty() {
-        return format!("`{}` has no executions yet.\n", result.name);
+        return format!("`{}` has no executions yet.\n", safe(&result.name));
     }
     let now = now();
     let mut rows = table(&[
@@ -113,14 +115,16 @@ fn render_human(result: &HistoryResult, styles: Styles) -> String {
                 Some(ms) => format!("{:.1} s", ms as f64 / 1000.0),
                 None => "-".to_string(),
             },
-            row.node.clone(),
+            safe(&row.node).into_owned(),
             row.attempt.to_string(),
             match row.state {
                 "succeeded" => styles.good("ok"),
                 "running" => styles.warn("running"),
                 _ => styles.bad("failed"),
             },
-            row.invocation_id.clone().unwrap_or_else(|| "-".to_string()),
+            row.invocation_id
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |id| safe(id).into_owned()),
         ]);
     }
     let mut text = format!("{rows}\n");
@@ -128,13 +132,13 @@ fn render_human(result: &HistoryResult, styles: Styles) -> String {
         text.push_str(&format!(
             "\n{} {}{}\n{}\n",
             styles.bold("output of"),
-            row.id,
+            safe(&row.id),
             if row.output_truncated {
                 " (truncated by Dkron)"
             } else {
                 ""
             },
-            row.output.as_deref().unwrap_or_default().trim_end()
+            safe_lines(row.output.as_deref().unwrap_or_default().trim_end())
         ));
     }
     text

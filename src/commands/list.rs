@@ -8,6 +8,7 @@ use super::Context;
 use crate::dkron::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::job_view::{JobRow, job_row};
 use crate::output::{Report, Styles, now, relative, table, when};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// List the jobs managed by joelclaw (every Dkron job with --all).
@@ -92,13 +93,13 @@ fn render_human(result: &ListResult, now: DateTime<Utc>, styles: Styles) -> Stri
     ]);
     for row in &result.jobs {
         let name = if row.managed || !result.all {
-            row.name.clone()
+            safe(&row.name).into_owned()
         } else {
-            format!("{} {}", row.name, styles.dim("(unmanaged)"))
+            format!("{} {}", safe(&row.name), styles.dim("(unmanaged)"))
         };
         let enabled = match (&row.paused, row.enabled) {
             (_, true) => styles.good("yes"),
-            (Some(pause), false) => styles.warn(&format!("paused {pause}")),
+            (Some(pause), false) => styles.warn(&format!("paused {}", safe(pause))),
             (None, false) => styles.warn("no"),
         };
         let counts = if row.error_count > 0 {
@@ -120,18 +121,20 @@ fn render_human(result: &ListResult, now: DateTime<Utc>, styles: Styles) -> Stri
         };
         table.add_row(vec![
             name,
-            row.schedule.clone(),
+            safe(&row.schedule).into_owned(),
             if row.timezone.is_empty() {
                 styles.dim("(server local)")
             } else {
-                row.timezone.clone()
+                safe(&row.timezone).into_owned()
             },
             enabled,
             next,
             counts,
             when(row.last_success, now),
             last_error,
-            row.migrated_from.clone().unwrap_or_else(|| "-".to_string()),
+            row.migrated_from
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |from| safe(from).into_owned()),
         ]);
     }
     let stale_next = result

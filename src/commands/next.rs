@@ -17,6 +17,7 @@ use crate::manifests::{self, Overrides};
 use crate::output::{Report, Styles, now, table};
 use crate::schedule::stored_next::{self, Check, Status};
 use crate::schedule::{Kind, LiveSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Show when jobs fire next, computed the way Dkron computes it.
@@ -34,6 +35,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct NextArgs {
     /// One job (any job in Dkron, or a job of --file).
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: Option<String>,
 
     /// How many fire times to show for each job.
@@ -475,19 +477,19 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
     ]);
     for job in &result.jobs {
         let read_in = match (&job.evaluated_in, job.zone_source) {
-            (Some(zone), Some(ZoneSource::Timezone)) => zone.clone(),
-            (Some(zone), Some(ZoneSource::Schedule)) => format!("{zone} (CRON_TZ)"),
-            (Some(zone), _) => format!("{zone} (server)"),
+            (Some(zone), Some(ZoneSource::Timezone)) => safe(zone).into_owned(),
+            (Some(zone), Some(ZoneSource::Schedule)) => format!("{} (CRON_TZ)", safe(zone)),
+            (Some(zone), _) => format!("{} (server)", safe(zone)),
             (None, _) => "-".to_string(),
         };
         let name = if job.enabled {
-            job.name.clone()
+            safe(&job.name).into_owned()
         } else {
-            format!("{} {}", job.name, styles.warn("(disabled)"))
+            format!("{} {}", safe(&job.name), styles.warn("(disabled)"))
         };
-        let mut first = vec![name, job.schedule.clone(), read_in];
+        let mut first = vec![name, safe(&job.schedule).into_owned(), read_in];
         if let Some(error) = &job.error {
-            first.extend([styles.bad(error), String::new(), String::new()]);
+            first.extend([styles.bad(&safe(error)), String::new(), String::new()]);
             fires.add_row(first);
             continue;
         }
@@ -521,7 +523,12 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
     text.push_str(&format!("{fires}\n"));
     for job in &result.jobs {
         for note in &job.notes {
-            text.push_str(&format!("{} {}: {note}\n", styles.dim("note:"), job.name));
+            text.push_str(&format!(
+                "{} {}: {}\n",
+                styles.dim("note:"),
+                safe(&job.name),
+                safe(note)
+            ));
         }
     }
 
@@ -545,7 +552,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
                 Status::NotCompared => styles.dim("not compared"),
             };
             table.add_row(vec![
-                job.name.clone(),
+                safe(&job.name).into_owned(),
                 show(check.next),
                 show(check.computed),
                 status,
@@ -558,7 +565,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
                     Status::Mismatch => styles.bad("mismatch:"),
                     _ => styles.dim("not compared:"),
                 };
-                text.push_str(&format!("{label} {}: {reason}\n", job.name));
+                text.push_str(&format!("{label} {}: {}\n", safe(&job.name), safe(reason)));
             }
         }
     }

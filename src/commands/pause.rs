@@ -13,12 +13,14 @@ use super::Context;
 use crate::dkron::{Job, LAST_PAUSE, PAUSED_AT, PAUSED_BY, PAUSED_REASON};
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
+use crate::ownership::Ownership;
 use crate::tunnel::AccessInfo;
 
 /// Pause a job (disable it) and record who paused it and why.
 #[derive(Debug, clap::Args)]
 pub struct PauseArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// Why it is paused (shown by `list`).
@@ -29,6 +31,11 @@ pub struct PauseArgs {
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
 
+    /// The set whose job it must be (jobs of another set, or not managed by joelclaw, need
+    /// --force).
+    #[arg(long, value_name = "NAME", default_value = crate::ownership::DEFAULT_SET, value_parser = crate::ownership::set_arg)]
+    pub set: String,
+
     /// Also pause a job this tool does not own.
     #[arg(long)]
     pub force: bool,
@@ -38,7 +45,13 @@ pub struct PauseArgs {
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
+
+    /// The set whose job it must be (jobs of another set, or not managed by joelclaw, need
+    /// --force).
+    #[arg(long, value_name = "NAME", default_value = crate::ownership::DEFAULT_SET, value_parser = crate::ownership::set_arg)]
+    pub set: String,
 
     /// Also resume a job this tool does not own.
     #[arg(long)]
@@ -64,13 +77,14 @@ pub async fn pause(context: &Context, args: PauseArgs) -> anyhow::Result<Report>
         name,
         reason,
         by,
+        set: owner,
         force,
     } = args;
     let by = by
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_string());
     let at = crate::output::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    set(context, &name, force, move |job| {
+    set(context, &name, &owner, force, move |job| {
         job.disabled = true;
         job.metadata.insert(PAUSED_BY.to_string(), by);
         job.metadata.insert(PAUSED_AT.to_string(), at);
@@ -83,9 +97,13 @@ pub async fn pause(context: &Context, args: PauseArgs) -> anyhow::Result<Report>
 }
 
 pub async fn resume(context: &Context, args: ResumeArgs) -> anyhow::Result<Report> {
-    let ResumeArgs { name, force } = args;
+    let ResumeArgs {
+        name,
+        set: owner,
+        force,
+    } = args;
     let at = crate::output::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    set(context, &name, force, move |job| {
+    set(context, &name, &owner, force, move |job| {
         // The stretch the job was paused stays on record (`last-pause`), so an `audit` after the
         // resume does not count its slots as missed.
         if job.disabled
@@ -106,19 +124,16 @@ pub async fn resume(context: &Context, args: ResumeArgs) -> anyhow::Result<Repor
 async fn set(
     context: &Context,
     name: &str,
+    owner: &str,
     force: bool,
     change: impl FnOnce(&mut Job),
 ) -> anyhow::Result<Report> {
     let access = context.dkron().await?;
     let client = &access.client;
     let job = super::require_job(client, name).await?;
-    if !job.is_managed() && !force {
-        return Err(CliError::new(
-            ErrorKind::NotOwned,
-            format!("`{name}` is not managed by joelclaw"),
-        )
-        .hint("pass --force to change it anyway")
-        .into());
+    let ownership = Ownership::of(&job, owner);
+    if !ownership.is_owned() && !force {
+        return Err(crate::ownership::refusal(name, &ownership, owner).into());
     }
     let mut wanted = job.clone();
     change(&mut wanted);

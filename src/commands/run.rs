@@ -20,6 +20,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// Return once the execution has started instead of waiting for it to finish.

@@ -21,6 +21,7 @@ use crate::output::{Report, Styles, now, plural, table};
 use crate::restate::admin::{Invocation, parse_retention};
 use crate::restate::target::RestateTarget;
 use crate::schedule::{LiveSchedule, parse_zone};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Show a job's recent fires end to end: slot, executions, what Restate did.
@@ -34,6 +35,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg)]
     pub name: String,
 
     /// How many fires to show.
@@ -358,23 +360,24 @@ fn render_human(result: &TraceResult, schedule_error: &Option<String>, styles: S
     let mut text = format!(
         "{} `{}`: schedule `{}`{}{}, newest first\n",
         styles.bold("Trace of"),
-        result.name,
-        result.schedule,
+        safe(&result.name),
+        safe(&result.schedule),
         if result.timezone.is_empty() {
             String::new()
         } else {
-            format!(" ({})", result.timezone)
+            format!(" ({})", safe(&result.timezone))
         },
         result
             .target
             .as_ref()
-            .map(|target| format!(" -> {target}"))
+            .map(|target| format!(" -> {}", safe(target)))
             .unwrap_or_default(),
     );
     if let Some(error) = schedule_error {
         text.push_str(&format!(
-            "{}: the schedule cannot be evaluated ({error}); fires are shown without slots\n",
-            styles.warn("note")
+            "{}: the schedule cannot be evaluated ({}); fires are shown without slots\n",
+            styles.warn("note"),
+            safe(error)
         ));
     }
     if result.lines.is_empty() {
@@ -419,40 +422,43 @@ fn render_human(result: &TraceResult, schedule_error: &Option<String>, styles: S
                         None => format!("{} ok", invocation.id),
                     })
                     .collect();
-                styles.good(&ids.join(", "))
+                styles.good(&safe(&ids.join(", ")))
             }
-            Some(FireOutcome::FailedSend { error }) => styles.bad(&first_line(error)),
+            Some(FireOutcome::FailedSend { error }) => styles.bad(&safe(&first_line(error))),
             Some(FireOutcome::PipelineFailed {
                 invocation_id,
                 failure,
-            }) => styles.bad(&format!("{invocation_id} failed: {}", first_line(failure))),
+            }) => styles.bad(&safe(&format!(
+                "{invocation_id} failed: {}",
+                first_line(failure)
+            ))),
             Some(FireOutcome::Stuck {
                 invocation_id,
                 detail,
                 ..
-            }) => styles.bad(&format!("{invocation_id} stuck: {detail}")),
-            Some(FireOutcome::InFlight { detail }) => styles.warn(&format!(
+            }) => styles.bad(&safe(&format!("{invocation_id} stuck: {detail}"))),
+            Some(FireOutcome::InFlight { detail }) => styles.warn(&safe(&format!(
                 "{} {detail}",
                 line.invocations
                     .first()
                     .map(|invocation| invocation.id.as_str())
                     .unwrap_or_default()
-            )),
-            Some(FireOutcome::InvocationMissing { invocation_id }) => {
-                styles.bad(&format!("{invocation_id}: Restate has no such invocation"))
-            }
-            Some(FireOutcome::Unverified { detail }) => styles.warn(&format!(
+            ))),
+            Some(FireOutcome::InvocationMissing { invocation_id }) => styles.bad(&safe(&format!(
+                "{invocation_id}: Restate has no such invocation"
+            ))),
+            Some(FireOutcome::Unverified { detail }) => styles.warn(&safe(&format!(
                 "{}{detail}",
                 line.invocations
                     .first()
                     .map(|invocation| format!("{}: ", invocation.id))
                     .unwrap_or_default()
-            )),
+            ))),
         };
         rows.add_row(vec![
             slot,
             fired,
-            nodes_unique.join(","),
+            safe(&nodes_unique.join(",")).into_owned(),
             attempts,
             dkron,
             restate,

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::dkron::{DkronClient, Job};
 use crate::manifests::JobDef;
 use crate::manifests::render::{FieldChange, Rendered, render};
+use crate::ownership::Ownership;
 
 /// What a plan does with one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -115,8 +116,8 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
             let (action, changes, reason) = match existing {
                 None => (Action::Create, Vec::new(), None),
                 Some(job) => {
-                    let owner = ownership(job);
-                    let ours = job.set() == Some(options.set);
+                    let owner = Ownership::of(job, options.set);
+                    let ours = owner.is_owned();
                     // A pause outlives syncs: the file's `enabled = true` does not silently undo
                     // it; only `resume` does. The plan says so.
                     let paused = job.pause().filter(|_| ours && !rendered.disabled);
@@ -183,14 +184,6 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
         }
     }
     items
-}
-
-fn ownership(job: &Job) -> String {
-    match job.set() {
-        Some(set) => format!("owned by set `{set}`"),
-        None if job.is_managed() => "managed by joelclaw without a set".to_string(),
-        None => "not managed by joelclaw".to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::FieldChange;
 use crate::output::{Styles, now, plural, table};
 use crate::schedule::format_in;
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// One job in the sync result.
@@ -345,10 +346,12 @@ pub fn failure(result: &SyncResult, apply_command: &str) -> Option<CliError> {
             format!(
                 "{} was written but its run failed: {}",
                 job.name,
-                job.run
-                    .as_ref()
-                    .and_then(|run| run.error.as_deref())
-                    .unwrap_or("")
+                safe(
+                    job.run
+                        .as_ref()
+                        .and_then(|run| run.error.as_deref())
+                        .unwrap_or("")
+                )
             ),
         ));
     }
@@ -382,20 +385,24 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
             .map(|time| format_in(&time.with_timezone(&Utc)))
             .or_else(|| job.cadence.clone())
             .unwrap_or_else(|| "-".to_string());
-        let reason = || job.reason.clone().unwrap_or_else(|| "-".to_string());
+        let reason = || {
+            job.reason
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |reason| safe(reason).into_owned())
+        };
         let outcome = match (job.applied, &job.error) {
             (None, _) => reason(),
             (Some(Applied::Written), _) => styles.good("written"),
             (Some(Applied::Deleted), _) => styles.good("deleted"),
             (Some(Applied::Unchanged | Applied::Kept), _) => match &job.reason {
-                Some(reason) => format!("ok; {reason}"),
+                Some(reason) => format!("ok; {}", safe(reason)),
                 None => "ok".to_string(),
             },
             (Some(Applied::Unverified), _) => styles.warn("written, not verified"),
             (Some(Applied::NotAttempted), _) => styles.warn("not attempted"),
             (Some(Applied::Unknown), _) => styles.warn("unknown (no answer)"),
             (Some(Applied::Failed | Applied::Conflict), error) => {
-                styles.bad(&format!("failed: {}", error.as_deref().unwrap_or("")))
+                styles.bad(&format!("failed: {}", safe(error.as_deref().unwrap_or(""))))
             }
         };
         let outcome = match &job.run {
@@ -404,12 +411,18 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
                 "{outcome}; {}",
                 styles.bad(&format!(
                     "run failed: {}",
-                    run.error.as_deref().unwrap_or("")
+                    safe(run.error.as_deref().unwrap_or(""))
                 ))
             ),
             None => outcome,
         };
-        table.add_row(vec![job.name.clone(), action, schedule, next, outcome]);
+        table.add_row(vec![
+            safe(&job.name).into_owned(),
+            action,
+            safe(&schedule).into_owned(),
+            next,
+            outcome,
+        ]);
     }
     let mut text = format!(
         "{} {} (set `{}`) against {}\n{table}\n",
@@ -423,7 +436,7 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
         result.access.base_url,
     );
     for job in result.jobs.iter().filter(|job| !job.changes.is_empty()) {
-        text.push_str(&format!("\n{} {}\n", styles.bold("~"), job.name));
+        text.push_str(&format!("\n{} {}\n", styles.bold("~"), safe(&job.name)));
         for change in &job.changes {
             text.push_str(&format!(
                 "    {}: {} -> {}\n",
@@ -438,7 +451,7 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
             "\n{} {}; it would delete: {}\n",
             styles.bad("prune refused:"),
             refused.message,
-            refused.would_delete.join(", ")
+            safe(&refused.would_delete.join(", "))
         ));
     }
     let counts = &result.counts;

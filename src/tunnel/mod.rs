@@ -309,6 +309,7 @@ pub fn display_base(url: &Url) -> String {
 
 /// Parses `--base-url` / `DKRON_URL`.
 pub fn parse_base_url(text: &str) -> Result<Url, String> {
+    crate::names::require_scheme(text)?;
     let url = Url::parse(text).map_err(|error| format!("`{text}` is not a URL: {error}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(format!("`{text}` must be an http:// or https:// URL"));

@@ -14,6 +14,7 @@ mod deploy;
 mod engine;
 mod export;
 mod faults;
+mod hostile;
 mod live;
 mod next;
 mod offline;

@@ -97,6 +97,8 @@ mod live {
         let (code, paused) = run_json(&mut stack.cron(&[
             "pause",
             "pausable",
+            "--set",
+            "ops",
             "--reason",
             "upstream outage",
             "--by",
@@ -144,13 +146,15 @@ mod live {
         let (_, again) = run_json(&mut stack.cron(&[
             "pause",
             "pausable",
+            "--set",
+            "ops",
             "--reason",
             "upstream outage",
             "--by",
             "ops",
         ]));
         assert_eq!(again["result"]["changed"], false);
-        let (code, resumed) = run_json(&mut stack.cron(&["resume", "pausable"]));
+        let (code, resumed) = run_json(&mut stack.cron(&["resume", "pausable", "--set", "ops"]));
         assert_eq!(code, 0, "{resumed:#}");
         let mut after = stack.job("pausable").unwrap();
         let last_pause = after["metadata"]

@@ -147,7 +147,8 @@ fn every_cron_command_works_through_the_real_apiserver_with_the_operator_token()
     }
     let (code, created) = run_json(&mut namespace.cron(&create_args("tunnelled", ingress)));
     assert_eq!(code, 0, "{created:#}");
-    let (code, deleted) = run_json(&mut namespace.cron(&["delete", "tunnelled"]));
+    let (code, deleted) =
+        run_json(&mut namespace.cron(&["delete", "tunnelled", "--set", "manual"]));
     assert_eq!(code, 0, "{deleted:#}");
     assert!(stack.job("tunnelled").is_none());
     let (code, check) = run_json(&mut namespace.cron(&[&sync[..], &["--check"]].concat()));
@@ -217,7 +218,7 @@ fn the_operator_token_can_do_everything_the_cli_needs_and_nothing_more() {
         vec!["history", job],
         vec!["next"],
         vec!["export", "--set", "tier1"],
-        vec!["delete", "rbac-probe"],
+        vec!["delete", "rbac-probe", "--set", "manual"],
     ] {
         let (code, envelope) = run_json(&mut namespace.cron(&args));
         assert_eq!(code, 0, "{args:?}: {envelope:#}");
