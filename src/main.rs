@@ -78,9 +78,15 @@ fn run(cli: Cli) -> ExitCode {
         // never polled again. This watcher runs on a worker thread and ends the process itself
         // if the command has not ended shortly after the signal.
         let printer = printer.clone();
+        // A sync told to stop drains its writes in flight and reports each job: give it that long.
+        let grace = if cron.command.reports_interruption() {
+            signals::REPORT_GRACE
+        } else {
+            signals::GRACE
+        };
         runtime.spawn(async move {
             signals::terminated().await;
-            tokio::time::sleep(signals::GRACE).await;
+            tokio::time::sleep(grace).await;
             if signals::claim_report() {
                 let code = printer.error(&interrupted());
                 std::process::exit(code.code());

@@ -9,6 +9,10 @@ use std::time::Duration;
 /// How long after a signal the command has to end by itself before the watcher ends the process.
 pub const GRACE: Duration = Duration::from_millis(500);
 
+/// The same for a command that stops and reports (a sync): its writes in flight get 5 s to drain
+/// (`reconcile`'s drain), then it reads back and reports; past this it is stuck, not reporting.
+pub const REPORT_GRACE: Duration = Duration::from_secs(15);
+
 static REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// True for the first caller only: the one that prints the command's outcome.
