@@ -110,7 +110,13 @@ impl Job {
 
     /// A pause recorded by `pause` on a job that is still disabled: "by X at T (reason)".
     pub fn pause(&self) -> Option<String> {
-        let at = self.metadata.get(PAUSED_AT).filter(|_| self.disabled)?;
+        self.pause_record().filter(|_| self.disabled)
+    }
+
+    /// The pause record this tool left in the metadata, whether or not the job is still disabled
+    /// (Dkron's UI toggle re-enables a job and leaves the record behind).
+    pub fn pause_record(&self) -> Option<String> {
+        let at = self.metadata.get(PAUSED_AT)?;
         let by = self
             .metadata
             .get(PAUSED_BY)

@@ -29,6 +29,43 @@ pub struct JobRow {
     pub status: String,
     /// "by X at T (reason)" when `pause` disabled the job.
     pub paused: Option<String>,
+    /// The pause record whether or not the job is still disabled.
+    pub pause_record: Option<String>,
+    pub state: JobState,
+}
+
+/// Whether Dkron fires the job, and what this tool's pause record says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobState {
+    Enabled,
+    /// Disabled by `pause` (it carries the record).
+    Paused,
+    /// Disabled without a pause record (the file says `enabled = false`, or another tool).
+    Disabled,
+    /// Enabled, yet carrying a pause record: someone re-enabled it outside this tool (Dkron's UI
+    /// toggle). `resume` clears the record.
+    ReEnabled,
+}
+
+impl JobState {
+    pub fn of(job: &Job) -> Self {
+        match (job.disabled, job.pause_record().is_some()) {
+            (false, false) => Self::Enabled,
+            (false, true) => Self::ReEnabled,
+            (true, true) => Self::Paused,
+            (true, false) => Self::Disabled,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Paused => "paused",
+            Self::Disabled => "disabled",
+            Self::ReEnabled => "re-enabled",
+        }
+    }
 }
 
 /// The row of one job.
@@ -51,5 +88,7 @@ pub fn job_row(job: &Job) -> JobRow {
         last_error: job.last_error,
         status: job.status.clone(),
         paused: job.pause(),
+        pause_record: job.pause_record(),
+        state: JobState::of(job),
     }
 }

@@ -6,6 +6,7 @@
 mod audit;
 mod cli;
 mod commands;
+mod completion;
 mod dkron;
 mod error;
 mod evidence;
@@ -13,6 +14,7 @@ mod export;
 mod fires;
 #[cfg(test)]
 mod fuzz;
+mod grid;
 mod http;
 mod job_view;
 mod limits;
@@ -23,45 +25,69 @@ mod output;
 mod ownership;
 mod reconcile;
 mod redact;
+mod replay;
 mod restate;
 mod schedule;
 mod signals;
 mod terminal;
 mod tunnel;
+mod watch;
 
-use clap::Parser;
 use clap::error::ErrorKind as ClapErrorKind;
 
 use crate::cli::{Cli, RestateCommand, TopCommand};
 use crate::error::{CliError, ErrorKind, ExitCode};
-use crate::output::{ColorChoice, Printer};
+use crate::output::{ColorChoice, OutputFormat, Printer};
+use crate::replay::Replay;
 
 /// URL variables that are set but empty mean "not set" (`DKRON_URL= joelclaw …` in a script that
 /// clears it), not an empty URL.
 const URL_VARIABLES: &[&str] = &["DKRON_URL", "RESTATE_ADMIN_URL", "RESTATE_INGRESS_URL"];
 
 fn main() {
+    // A shell asking for completions (`COMPLETE=bash joelclaw …`): answer and exit.
+    clap_complete::CompleteEnv::with_factory(completion::command_for_shell).complete();
     for variable in URL_VARIABLES {
         if std::env::var_os(variable).is_some_and(|value| value.is_empty()) {
             // SAFETY: the first thing `main` does, before any other thread exists.
             unsafe { std::env::remove_var(variable) };
         }
     }
-    let code = match Cli::try_parse() {
-        Ok(cli) => run(cli),
+    let code = match parse() {
+        Ok((cli, replay)) => run(cli, replay),
         Err(error) => usage_error(error),
     };
     std::process::exit(code.code());
 }
 
-fn run(cli: Cli) -> ExitCode {
-    let TopCommand::Restate(restate) = cli.command;
+/// The command line, and the flags of it that suggestions replay.
+fn parse() -> Result<(Cli, Replay), clap::Error> {
+    use clap::FromArgMatches;
+    let mut matches = cli::command().try_get_matches()?;
+    let replay = matches
+        .subcommand_matches("restate")
+        .and_then(|restate| restate.subcommand_matches("cron"))
+        .map(Replay::from_matches)
+        .unwrap_or_default();
+    Ok((Cli::from_arg_matches_mut(&mut matches)?, replay))
+}
+
+fn run(cli: Cli, replay: Replay) -> ExitCode {
+    let restate = match cli.command {
+        TopCommand::Restate(restate) => restate,
+        TopCommand::Completions(args) => {
+            print!("{}", commands::completions::script(args.shell));
+            return ExitCode::Success;
+        }
+    };
     let RestateCommand::Cron(cron) = restate.command;
     let printer = Printer::new(
-        cron.global.json,
+        cron.global.format(),
+        !cron.global.no_headers,
         cron.global.color,
         format!("joelclaw restate cron {}", cron.command.name()),
-    );
+    )
+    .with_replay(replay);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -146,11 +172,10 @@ fn usage_error(error: clap::Error) -> ExitCode {
             ExitCode::Success
         };
     }
-    let json = std::env::args().any(|arg| arg == "--json");
-    if !json {
+    let Some(format) = envelope_requested(std::env::args().skip(1)) else {
         let _ = error.print();
         return ExitCode::Usage;
-    }
+    };
     let command = command_words(std::env::args().skip(1));
     // Clap's whole message up to its usage line (a missing-argument error names the argument on
     // the lines after the first).
@@ -164,7 +189,7 @@ fn usage_error(error: clap::Error) -> ExitCode {
         .join(" ")
         .trim_start_matches("error: ")
         .to_string();
-    let printer = Printer::new(true, ColorChoice::Never, command.join(" "));
+    let printer = Printer::new(format, true, ColorChoice::Never, command.join(" "));
     printer.error(
         &CliError::new(ErrorKind::Usage, message)
             .hint("see `joelclaw restate cron --help`")
@@ -172,11 +197,33 @@ fn usage_error(error: clap::Error) -> ExitCode {
     )
 }
 
+/// The envelope format asked for anywhere on a command line clap refused: `--json`, or
+/// `-o`/`--output` `json` or `yaml` in any spelling clap accepts.
+fn envelope_requested(args: impl Iterator<Item = String>) -> Option<OutputFormat> {
+    let args: Vec<String> = args.collect();
+    let mut found = None;
+    for (index, arg) in args.iter().enumerate() {
+        let value = match arg.as_str() {
+            "--json" => Some("json"),
+            "-o" | "--output" => args.get(index + 1).map(String::as_str),
+            other => other
+                .strip_prefix("--output=")
+                .or_else(|| other.strip_prefix("-o="))
+                .or_else(|| other.strip_prefix("-o")),
+        };
+        match value {
+            Some("json") => found = Some(OutputFormat::Json),
+            Some("yaml") => found = Some(OutputFormat::Yaml),
+            _ => {}
+        }
+    }
+    found
+}
+
 /// The command path the user typed (`joelclaw restate cron list`), wherever flags stood.
 fn command_words(args: impl Iterator<Item = String>) -> Vec<String> {
-    use clap::CommandFactory;
     let mut words = vec!["joelclaw".to_string()];
-    let mut level = Cli::command();
+    let mut level = cli::command();
     for arg in args {
         if let Some(sub) = level.find_subcommand(&arg).cloned() {
             words.push(arg);

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
@@ -16,7 +17,7 @@ use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::evidence;
 use crate::fires::{Window, timeline};
-use crate::output::{Report, Styles, now, plural, table};
+use crate::output::{Report, Styles, now, plural};
 use crate::schedule::{LiveSchedule, parse_zone};
 use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
@@ -35,7 +36,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Only these jobs (any job in Dkron, managed or not).
-    #[arg(value_parser = crate::names::job_name_arg)]
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub jobs: Vec<String>,
 
     /// Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time.
@@ -480,7 +481,7 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
         return text;
     }
     // Short headers: eight numbers and a verdict fit 100 columns beside a long job name.
-    let mut rows = table(&[
+    let mut rows = styles.grid(&[
         "job", "due", "fired", "ok", "missed", "double", "failed", "stuck", "verdict",
     ]);
     for job in &result.jobs {

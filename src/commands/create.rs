@@ -24,12 +24,12 @@ pub struct CreateArgs {
     #[arg(long, value_name = "CRON")]
     pub schedule: String,
 
-    /// Restate service to call.
-    #[arg(long)]
+    /// Restate service to call (not the Kubernetes Service: that is --service-name).
+    #[arg(long = "restate-service", alias = "service", value_name = "SERVICE")]
     pub service: String,
 
     /// Restate handler to call.
-    #[arg(long)]
+    #[arg(long = "restate-handler", alias = "handler", value_name = "HANDLER")]
     pub handler: String,
 
     /// Key of a Virtual Object or Workflow target.
@@ -73,8 +73,9 @@ pub struct CreateArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
 
-    /// Seconds Dkron waits for Restate's answer.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    /// Seconds Dkron waits for Restate's answer on each fire (not --timeout, which is this
+    /// tool's wait for each Dkron request).
+    #[arg(long = "job-timeout", alias = "timeout-seconds", default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub timeout_seconds: u32,
 
     /// Overwrite an existing job of that name that this tool owns.

@@ -1,5 +1,6 @@
 //! `delete <name>`: remove one job, but only one this tool owns unless `--force`.
 
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
@@ -12,12 +13,12 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// The job's name.
-    #[arg(value_parser = crate::names::job_name_arg)]
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: String,
 
     /// The set whose job it must be (jobs of another set, or not managed by joelclaw, need
     /// --force).
-    #[arg(long, value_name = "NAME", default_value = crate::ownership::DEFAULT_SET, value_parser = crate::ownership::set_arg)]
+    #[arg(long, value_name = "NAME", default_value = crate::ownership::DEFAULT_SET, value_parser = crate::ownership::set_arg, add = ArgValueCompleter::new(crate::completion::sets))]
     pub set: String,
 
     /// Delete even a job that this tool does not own.

@@ -3,6 +3,7 @@
 //! expressing jobs as entries, writing the document and proving that it syncs back unchanged are
 //! `crate::export`.
 
+use clap_complete::ArgValueCompleter;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -29,16 +30,16 @@ use crate::tunnel::AccessInfo;
 pub struct ExportArgs {
     /// Export every Dkron job, not only the ones joelclaw manages (jobs of another owner need
     /// `sync-tier1 --force` to be adopted).
-    #[arg(long)]
+    #[arg(short = 'A', long)]
     pub all: bool,
 
     /// The file's set: export the managed jobs of this set (with --all: every job, into this set).
-    #[arg(long, value_name = "NAME", value_parser = crate::ownership::set_arg)]
+    #[arg(long, value_name = "NAME", value_parser = crate::ownership::set_arg, add = ArgValueCompleter::new(crate::completion::sets))]
     pub set: Option<String>,
 
     /// Write the file here instead of printing it (an existing file is replaced).
     #[arg(long, value_name = "PATH")]
-    pub output: Option<PathBuf>,
+    pub to: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -70,7 +71,11 @@ pub struct ExportResult {
 }
 
 pub async fn run(context: &Context, args: ExportArgs) -> anyhow::Result<Report> {
-    let ExportArgs { all, set, output } = args;
+    let ExportArgs {
+        all,
+        set,
+        to: output,
+    } = args;
     let access = context.dkron().await?;
     let mut jobs = if all {
         access.client.list_jobs(&[]).await?

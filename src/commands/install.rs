@@ -22,7 +22,7 @@ use super::Context;
 use crate::cli::DeploymentArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::{self, Deployment, Object, STATEFUL_SET};
-use crate::output::{Report, Styles, table};
+use crate::output::{Report, Styles};
 use crate::tunnel::kubernetes::{Attempt, ClusterInfo, explain};
 use crate::tunnel::resolve::usable;
 
@@ -411,7 +411,7 @@ async fn rollout_timeout(
 }
 
 fn render_human(result: &InstallResult, styles: Styles) -> String {
-    let mut objects = table(&["object", "action", "changed fields"]);
+    let mut objects = styles.grid(&["object", "action", "changed fields"]);
     for object in &result.objects {
         let action = match object.action {
             "unchanged" => styles.dim("unchanged"),

@@ -9,6 +9,7 @@ pub mod completions;
 mod create;
 mod dashboard;
 mod delete;
+mod describe;
 mod enable_health;
 mod export;
 mod history;
@@ -40,6 +41,8 @@ use crate::tunnel::{
 pub enum CronCommand {
     Status(status::StatusArgs),
     List(list::ListArgs),
+    #[command(visible_alias = "get")]
+    Describe(describe::DescribeArgs),
     EnableHealth(enable_health::EnableHealthArgs),
     SyncTier1(sync_tier1::SyncTier1Args),
     Create(create::CreateArgs),
@@ -65,6 +68,7 @@ impl CronCommand {
         match self {
             Self::Status(_) => "status",
             Self::List(_) => "list",
+            Self::Describe(_) => "describe",
             Self::EnableHealth(_) => "enable-health",
             Self::SyncTier1(_) => "sync-tier1",
             Self::Create(_) => "create",
@@ -87,7 +91,12 @@ impl CronCommand {
 
     /// Commands that end on a signal by design, rather than being interrupted by one.
     pub fn waits_for_signal(&self) -> bool {
-        matches!(self, Self::Dashboard(_))
+        match self {
+            Self::Dashboard(_) => true,
+            Self::List(args) => args.watch,
+            Self::History(args) => args.watch,
+            _ => false,
+        }
     }
 
     /// Commands that, told to stop, stop their writes and report each job's outcome so far
@@ -104,6 +113,7 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
     match command {
         CronCommand::Status(args) => status::run(context, args).await,
         CronCommand::List(args) => list::run(context, args).await,
+        CronCommand::Describe(args) => describe::run(context, args).await,
         CronCommand::EnableHealth(args) => enable_health::run(context, args).await,
         CronCommand::SyncTier1(args) => sync_tier1::run(context, args).await,
         CronCommand::Create(args) => create::run(context, args).await,
@@ -154,6 +164,8 @@ impl Context {
             kubeconfig,
             timeout,
             json: _,
+            output: _,
+            no_headers: _,
             color: _,
         } = global.clone();
         let timeout = std::time::Duration::from_secs(timeout);
@@ -340,4 +352,12 @@ pub(super) fn manifest_error(error: &ManifestError) -> CliError {
             "file": error.file,
             "findings": error.findings,
         }))
+}
+
+/// A `-l/--selector` value: `KEY=VALUE` over job metadata.
+pub(super) fn selector_arg(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }

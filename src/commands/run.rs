@@ -5,6 +5,7 @@
 //! outcome is read from the run's executions. `--no-wait` fires, confirms the execution started,
 //! and returns (Dkron's handler does not depend on the caller staying connected).
 
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
@@ -20,7 +21,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The job's name.
-    #[arg(value_parser = crate::names::job_name_arg)]
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: String,
 
     /// Return once the execution has started instead of waiting for it to finish.

@@ -14,7 +14,7 @@ use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::STATEFUL_SET;
-use crate::output::{Report, Styles, plural, table};
+use crate::output::{Report, Styles, plural};
 use crate::restate::admin::Registration;
 use crate::restate::target::RestateTarget;
 use crate::terminal::safe;
@@ -430,7 +430,7 @@ fn render_restate(restate: &RestateStatus, styles: Styles) -> String {
         .filter(|check| check.registration != Some(Registration::Registered))
         .collect();
     if !odd.is_empty() {
-        let mut rows = table(&["job", "target", "registration"]);
+        let mut rows = styles.grid(&["job", "target", "registration"]);
         for check in odd {
             rows.add_row(vec![
                 safe(&check.job).into_owned(),
@@ -478,7 +478,7 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
             (None, None) => String::new(),
         },
     );
-    let mut members = table(&["member", "address", "status", "server", "leader"]);
+    let mut members = styles.grid(&["member", "address", "status", "server", "leader"]);
     for member in &result.members {
         members.add_row(vec![
             safe(&member.name).into_owned(),
@@ -558,7 +558,7 @@ fn render_kubernetes(view: &KubernetesView, access: &AccessInfo, styles: Styles)
             }
         ));
     }
-    let mut pods = table(&["pod", "phase", "ready", "restarts", "tunnel"]);
+    let mut pods = styles.grid(&["pod", "phase", "ready", "restarts", "tunnel"]);
     for pod in &view.pods {
         pods.add_row(vec![
             safe(&pod.name).into_owned(),

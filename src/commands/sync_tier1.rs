@@ -61,6 +61,11 @@ pub struct SyncTier1Args {
     #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_std_duration)]
     pub deadline: Duration,
 
+    /// Print only the jobs that change (`create name`, one a line); with --check, nothing: the
+    /// exit code says whether Dkron drifted.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
     /// How long to wait for another sync of the same set to finish.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_std_duration)]
     pub lock_timeout: Duration,
@@ -78,6 +83,7 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         concurrency,
         deadline,
         lock_timeout,
+        quiet,
     } = args;
     let manifest = load_manifest(&manifest)?;
     let access = context.dkron().await?;
@@ -125,8 +131,15 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         synced,
     );
     result.restate_check = restate_check;
-    let human = report::render_human(&result, context.printer.styles());
-    let apply_command = format!("joelclaw restate cron sync-tier1 --file {file}");
+    let human = if quiet {
+        report::render_quiet(&result)
+    } else {
+        report::render_human(&result, context.printer.styles())
+    };
+    let apply_command = format!(
+        "joelclaw restate cron sync-tier1 --file {}",
+        shlex::try_quote(&file).unwrap_or_else(|_| file.clone().into())
+    );
     let drift = result.jobs.iter().any(|job| job.action.is_drift());
     let mut report = Report::new(&result, human);
     if let Some(check) = &result.restate_check {

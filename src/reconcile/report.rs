@@ -10,7 +10,7 @@ use super::ready::Readiness;
 use super::{Action, Applied, Mode, PlanItem, PruneRefusal, RunOutcome, Stopped, Synced};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::FieldChange;
-use crate::output::{Styles, now, plural, table};
+use crate::output::{Styles, now, plural};
 use crate::schedule::format_in;
 use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
@@ -364,10 +364,54 @@ pub fn failure(result: &SyncResult, apply_command: &str) -> Option<CliError> {
     })
 }
 
-/// The plan table, the field changes under it and a summary line.
+/// `-q`: the jobs that change, one a line (`create name`; past tense after an apply), and
+/// nothing for a drift check, whose exit code is the answer.
+pub fn render_quiet(result: &SyncResult) -> String {
+    if result.mode == Mode::Check {
+        return String::new();
+    }
+    result
+        .jobs
+        .iter()
+        .filter(|job| shown_by_default(job))
+        .map(|job| {
+            let what = match (result.mode, job.applied) {
+                (Mode::Apply, Some(Applied::Written)) if job.action == Action::Create => "created",
+                (Mode::Apply, Some(Applied::Written)) => "updated",
+                (Mode::Apply, Some(Applied::Deleted)) => "deleted",
+                (Mode::Apply, Some(Applied::Failed | Applied::Conflict)) => "failed",
+                (Mode::Apply, Some(Applied::Unverified)) => "unverified",
+                (Mode::Apply, Some(Applied::NotAttempted)) => "not-attempted",
+                (Mode::Apply, Some(Applied::Unknown)) => "unknown",
+                _ => job.action.as_str(),
+            };
+            format!("{what} {}\n", safe(&job.name))
+        })
+        .collect()
+}
+
+/// Whether a job has a row without `-o wide`: it changes, or something about it needs saying.
+fn shown_by_default(job: &SyncedJob) -> bool {
+    job.action != Action::Unchanged
+        || job.error.is_some()
+        || job.run.is_some()
+        || job.reason.is_some()
+        || job
+            .applied
+            .is_some_and(|applied| !matches!(applied, Applied::Unchanged | Applied::Kept))
+}
+
+/// The plan table, the field changes under it and a summary line. Unchanged jobs are counted,
+/// not listed, unless `-o wide` (a no-op sync of 1000 jobs is a line, not a thousand).
 pub fn render_human(result: &SyncResult, styles: Styles) -> String {
-    let mut table = table(&["job", "action", "schedule", "next fire", "result"]);
+    let wide = styles.layout().wide;
+    let mut table = styles.grid(&["job", "action", "schedule", "next fire", "result"]);
+    let mut hidden = 0;
     for job in &result.jobs {
+        if !wide && !shown_by_default(job) {
+            hidden += 1;
+            continue;
+        }
         let action = match job.action {
             Action::Unchanged => styles.dim("unchanged"),
             Action::Create | Action::Update => styles.good(job.action.as_str()),
@@ -424,8 +468,9 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
             outcome,
         ]);
     }
+    let listed = result.jobs.len() - hidden;
     let mut text = format!(
-        "{} {} (set `{}`) against {}\n{table}\n",
+        "{} {} (set `{}`) against {}\n",
         styles.bold(match result.mode {
             Mode::Apply => "Sync",
             Mode::DryRun => "Plan (dry run)",
@@ -435,6 +480,20 @@ pub fn render_human(result: &SyncResult, styles: Styles) -> String {
         result.set,
         result.access.base_url,
     );
+    if listed > 0 {
+        text.push_str(&format!("{table}\n"));
+    }
+    if hidden > 0 {
+        text.push_str(&format!(
+            "{} match the file{}\n",
+            if listed == 0 {
+                format!("All {}", plural(hidden, "job"))
+            } else {
+                plural(hidden, "other job")
+            },
+            styles.dim(" (-o wide lists them)")
+        ));
+    }
     for job in result.jobs.iter().filter(|job| !job.changes.is_empty()) {
         text.push_str(&format!("\n{} {}\n", styles.bold("~"), safe(&job.name)));
         for change in &job.changes {

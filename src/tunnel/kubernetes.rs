@@ -381,3 +381,34 @@ impl LeaseHandle {
 fn micro_now() -> k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime {
     k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime(k8s_openapi::jiff::Timestamp::now())
 }
+
+/// The context names of the kubeconfig (`--kubeconfig`, else `KUBECONFIG`, else
+/// `~/.kube/config`), for completion; none when there is no readable kubeconfig.
+pub fn context_names(explicit: Option<&PathBuf>) -> Vec<String> {
+    load_kubeconfig(explicit)
+        .ok()
+        .flatten()
+        .map(|config| {
+            config
+                .contexts
+                .into_iter()
+                .map(|context| context.name)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The namespaces the cluster lists, for completion; none when the user may not list them.
+pub async fn namespace_names(cluster: &Cluster) -> Vec<String> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> =
+        kube::Api::all(cluster.client.clone());
+    api.list(&Default::default())
+        .await
+        .map(|list| {
+            list.items
+                .into_iter()
+                .filter_map(|namespace| namespace.metadata.name)
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -86,7 +86,7 @@ restate_url = "{ingress}/"
         stack.put_job(paused);
 
         let exported = manifest("");
-        let (code, envelope) = run_json(&mut stack.cron(&["export", "--output", exported.arg()]));
+        let (code, envelope) = run_json(&mut stack.cron(&["export", "--to", exported.arg()]));
         assert_eq!(code, 0, "{envelope:#}");
         let result = &envelope["result"];
         assert_eq!(result["set"], "tier1");
@@ -160,7 +160,7 @@ restate_url = "{ingress}/"
             "--all",
             "--set",
             "adopted",
-            "--output",
+            "--to",
             exported.arg(),
         ]));
         assert_eq!(code, 0, "{envelope:#}");

@@ -23,4 +23,5 @@ mod plane;
 mod support;
 mod truth;
 mod tunnel;
+mod ux;
 mod validate;

@@ -40,7 +40,8 @@ mod live {
         assert_eq!(code, 0, "{quick:#}");
         assert!(["running", "succeeded"].contains(&quick["result"]["outcome"].as_str().unwrap()));
 
-        let (code, history) = run_json(&mut stack.cron(&["history", "runs-on-demand", "--output"]));
+        let (code, history) =
+            run_json(&mut stack.cron(&["history", "runs-on-demand", "--with-output"]));
         assert_eq!(code, 0, "{history:#}");
         let executions = history["result"]["executions"].as_array().unwrap();
         assert_eq!(executions.len(), 2, "{history:#}");

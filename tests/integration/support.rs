@@ -128,6 +128,11 @@ pub fn filters() -> Vec<(String, String)> {
             r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)".into(),
             "[WHEN]".into(),
         ),
+        // A table's relative time alone ("in 9d", "5m ago"): from Dkron's real clock too.
+        (
+            r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago)\b".into(),
+            "[REL]".into(),
+        ),
     ]
 }
 
