@@ -208,7 +208,7 @@ impl AuditEvent {
     /// A sync's first look at its set's lock: `get` of a Lease that does not exist yet (404), an
     /// allowed request with the answer the CLI expects before it creates the Lease.
     pub fn first_look_at_a_lease(&self) -> bool {
-        self.verb == "get" && self.resource() == "leases" && self.code() == 404
+        self.verb == "get" && self.resource() == "coordination.k8s.io/leases" && self.code() == 404
     }
 
     /// Allowed and answered as the CLI expects.
