@@ -2,7 +2,7 @@
 //!
 //! The client comes from `--kubeconfig` (or `KUBECONFIG`, or `~/.kube/config`) and `--context`; with no
 //! kubeconfig at all and no `--context`, from the in-cluster service account (a CI job running in the
-//! cluster). Every apiserver failure the tunnel can meet is turned into a [`CliError`] with its own
+//! cluster), with kube's own middleware on a connector that turns Nagle off. Every apiserver failure the tunnel can meet is turned into a [`CliError`] with its own
 //! `error.code` and a hint: 403 names the RBAC verbs the CLI needs, 404 names the missing object and
 //! the context, transport failures separate "unreachable" from "TLS".
 
@@ -82,7 +82,7 @@ pub async fn client(
         ),
     };
     let server = config.cluster_url.to_string();
-    let client = kube::Client::try_from(config).map_err(|error| {
+    let client = build(config).map_err(|error| {
         CliError::new(
             ErrorKind::Kubeconfig,
             format!("cannot build a Kubernetes client for `{context_name}`: {error}"),
@@ -95,6 +95,34 @@ pub async fn client(
             server: server.trim_end_matches('/').to_string(),
         },
     })
+}
+
+/// kube's client stack (base URI, its retry of 429/503/504, authentication, extra headers) on an
+/// HTTP/1.1 connection pool whose TCP connections send at once. kube's own connector leaves Nagle
+/// on, and on a fresh connection the TLS Finished and the first request are two small writes: the
+/// request waited for the apiserver's delayed ACK, about 40 ms on every new connection, which is
+/// every port-forward upgrade but the ones that reuse a pooled connection. kube's read timeout is
+/// off by default and its write timeout (295 s) is not kept; the tunnel bounds its own waits.
+fn build(config: kube::Config) -> Result<kube::Client, kube::Error> {
+    use kube::client::ConfigExt;
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.enforce_http(false);
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(config.connect_timeout);
+    let connector = config.rustls_https_connector_with_connector(connector)?;
+    let pool = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, kube::client::Body>(connector);
+    let retry = config
+        .default_retry
+        .then(|| tower::retry::RetryLayer::new(kube::client::retry::RetryPolicy::server_retry()));
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(retry)
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(tower::BoxError::from)
+        .service(pool);
+    Ok(kube::Client::new(service, config.default_namespace))
 }
 
 /// The kubeconfig: `--kubeconfig` (must exist), else the files of `KUBECONFIG` that exist, merged
