@@ -26,7 +26,7 @@ use serde::Serialize;
 use url::Url;
 
 use self::forward::Forwarder;
-use self::kubernetes::{Cluster, ClusterInfo};
+use self::kubernetes::{Cluster, ClusterInfo, Spares};
 use self::leader::{KeptForward, LeaderProbe};
 use self::resolve::{Backend, PortRef, Resolution, ServiceRole, Target};
 use crate::dkron::DkronClient;
@@ -117,6 +117,8 @@ pub struct RestateAccess {
 /// Everything needed to (re-)resolve the Service and pick a pod.
 pub struct Resolver {
     pub client: kube::Client,
+    /// Held back for the leader probe's upgrades.
+    pub spares: Spares,
     pub cluster: ClusterInfo,
     pub namespace: String,
     pub service: String,
@@ -150,6 +152,7 @@ impl Resolver {
                 resolution,
             });
         }
+        self.spares.release();
         let (probe, kept) =
             leader::probe(&self.client, &self.namespace, &resolution.backends).await;
         let backend = probe
@@ -241,6 +244,9 @@ fn direct(url: &Url) -> AccessInfo {
     }
 }
 
+/// Apiserver connections opened beside a Dkron tunnel's Service reads, for the leader probe.
+const SPARE_CONNECTIONS: usize = 1;
+
 /// A running port-forward to one Service.
 struct Tunnel {
     base_url: Url,
@@ -279,8 +285,15 @@ async fn start_tunnel(
     local_port: u16,
     timeout: Duration,
 ) -> anyhow::Result<Tunnel> {
+    if spec.role == ServiceRole::Dkron {
+        // A Dkron cluster is 3 pods for Raft to survive a loss: their probe takes 3 connections,
+        // and the Service reads open 2. With a single pod the spare is closed unused at exit
+        // (a handshake made alongside the reads, never an apiserver request).
+        cluster.spares.open(SPARE_CONNECTIONS);
+    }
     let resolver = Arc::new(Resolver {
         client: cluster.client.clone(),
+        spares: cluster.spares.clone(),
         cluster: cluster.info.clone(),
         namespace: spec.namespace.clone(),
         service: spec.service.clone(),
