@@ -111,9 +111,8 @@ pub async fn client(
 /// kube's client stack (base URI, its retry of 429/503/504, authentication, extra headers) on an
 /// HTTP/1.1 connection pool whose TCP connections send at once, with [`Spares`] in front of its
 /// connector. kube's own connector leaves Nagle on, and on a fresh connection the TLS Finished and
-/// the first request are two small writes: the request waited for the apiserver's delayed ACK,
-/// about 40 ms on every new connection, which is every port-forward upgrade but the ones that reuse
-/// a pooled connection. kube's read timeout is off by default and its write timeout (295 s) is not
+/// the first request are two small writes: the request could wait for the apiserver's delayed ACK
+/// (traced at 40–55 ms on each upgrade that opened a connection of its own). kube's read timeout is off by default and its write timeout (295 s) is not
 /// kept; the tunnel bounds its own waits.
 fn build(config: kube::Config) -> Result<(kube::Client, Spares), kube::Error> {
     use kube::client::ConfigExt;
