@@ -98,6 +98,7 @@ pub async fn run(context: &Context, args: InstallArgs) -> anyhow::Result<Report>
     let crate::tunnel::kubernetes::Cluster {
         client,
         info: cluster,
+        ..
     } = context.cluster().await?.clone();
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;

@@ -2,13 +2,21 @@
 //!
 //! The client comes from `--kubeconfig` (or `KUBECONFIG`, or `~/.kube/config`) and `--context`; with no
 //! kubeconfig at all and no `--context`, from the in-cluster service account (a CI job running in the
-//! cluster). Every apiserver failure the tunnel can meet is turned into a [`CliError`] with its own
+//! cluster), with kube's own middleware on a connector that turns Nagle off. Every apiserver failure the tunnel can meet is turned into a [`CliError`] with its own
 //! `error.code` and a hint: 403 names the RBAC verbs the CLI needs, 404 names the missing object and
 //! the context, transport failures separate "unreachable" from "TLS".
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
+use hyper::Uri;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use tokio::task::JoinHandle;
+use tower::{Service, ServiceExt};
 
 use crate::error::{CliError, ErrorKind};
 
@@ -31,6 +39,8 @@ pub struct ClusterInfo {
 pub struct Cluster {
     pub client: kube::Client,
     pub info: ClusterInfo,
+    /// Connections to the apiserver opened before the requests that will need them.
+    pub spares: Spares,
 }
 
 /// Builds a client from the kubeconfig or the in-cluster service account.
@@ -82,7 +92,7 @@ pub async fn client(
         ),
     };
     let server = config.cluster_url.to_string();
-    let client = kube::Client::try_from(config).map_err(|error| {
+    let (client, spares) = build(config).map_err(|error| {
         CliError::new(
             ErrorKind::Kubeconfig,
             format!("cannot build a Kubernetes client for `{context_name}`: {error}"),
@@ -90,11 +100,168 @@ pub async fn client(
     })?;
     Ok(Cluster {
         client,
+        spares,
         info: ClusterInfo {
             context: context_name,
             server: server.trim_end_matches('/').to_string(),
         },
     })
+}
+
+/// kube's client stack (base URI, its retry of 429/503/504, authentication, extra headers) on an
+/// HTTP/1.1 connection pool whose TCP connections send at once, with [`Spares`] in front of its
+/// connector. kube's own connector leaves Nagle on, and on a fresh connection the TLS Finished and
+/// the first request are two small writes: the request could wait for the apiserver's delayed ACK
+/// (traced at 40–55 ms on each upgrade that opened a connection of its own). kube's read timeout is off by default and its write timeout (295 s) is not
+/// kept; the tunnel bounds its own waits.
+fn build(config: kube::Config) -> Result<(kube::Client, Spares), kube::Error> {
+    use kube::client::ConfigExt;
+    let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    connector.enforce_http(false);
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(config.connect_timeout);
+    let connector = config.rustls_https_connector_with_connector(connector)?;
+    let reserve = Arc::new(Reserve {
+        connector: connector.clone(),
+        server: config.cluster_url.clone(),
+        pending: Mutex::new(Vec::new()),
+        released: AtomicBool::new(false),
+    });
+    let connector = SpareConnector {
+        inner: connector,
+        reserve: reserve.clone(),
+    };
+    let pool = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, kube::client::Body>(connector);
+    let retry = config
+        .default_retry
+        .then(|| tower::retry::RetryLayer::new(kube::client::retry::RetryPolicy::server_retry()));
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(retry)
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(tower::BoxError::from)
+        .service(pool);
+    Ok((
+        kube::Client::new(service, config.default_namespace),
+        Spares(reserve),
+    ))
+}
+
+/// Connections (TCP and TLS) to the apiserver opened ahead of time and held back until
+/// [`Spares::release`]. kube speaks HTTP/1.1 and an upgrade takes its connection for good, so the
+/// leader probe of N pods needs N connections while the reads before it opened only two: without a
+/// spare, the third pod's upgrade first waits for a TLS handshake. Held back, because the pool would
+/// otherwise hand a spare to the reads themselves.
+#[derive(Clone)]
+pub struct Spares(Arc<dyn Reserved>);
+
+impl Spares {
+    /// Starts opening `count` connections now.
+    pub fn open(&self, count: usize) {
+        self.0.open(count);
+    }
+
+    /// Lets the next new connections be the spares.
+    pub fn release(&self) {
+        self.0.release();
+    }
+}
+
+trait Reserved: Send + Sync {
+    fn open(&self, count: usize);
+    fn release(&self);
+}
+
+type Connecting<C> = JoinHandle<Result<<C as Service<Uri>>::Response, <C as Service<Uri>>::Error>>;
+
+struct Reserve<C: Service<Uri>> {
+    connector: C,
+    server: Uri,
+    pending: Mutex<Vec<Connecting<C>>>,
+    released: AtomicBool,
+}
+
+impl<C> Reserve<C>
+where
+    C: Service<Uri>,
+{
+    /// A spare for a connection to `uri`, once released.
+    fn take(&self, uri: &Uri) -> Option<Connecting<C>> {
+        if !self.released.load(Ordering::Relaxed)
+            || uri.scheme() != self.server.scheme()
+            || uri.authority() != self.server.authority()
+        {
+            return None;
+        }
+        self.pending.lock().expect("not poisoned").pop()
+    }
+}
+
+impl<C> Reserved for Reserve<C>
+where
+    C: Service<Uri> + Clone + Send + Sync + 'static,
+    C::Future: Send,
+    C::Response: Send + 'static,
+    C::Error: Send + 'static,
+{
+    fn open(&self, count: usize) {
+        let mut pending = self.pending.lock().expect("not poisoned");
+        for _ in 0..count {
+            let connector = self.connector.clone();
+            let server = self.server.clone();
+            pending.push(tokio::spawn(connector.oneshot(server)));
+        }
+    }
+
+    fn release(&self) {
+        self.released.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The pool's connector: a released spare if there is one, else a new connection.
+#[derive(Clone)]
+struct SpareConnector<C: Service<Uri>> {
+    inner: C,
+    reserve: Arc<Reserve<C>>,
+}
+
+type Connected<C> = Pin<
+    Box<
+        dyn Future<Output = Result<<C as Service<Uri>>::Response, <C as Service<Uri>>::Error>>
+            + Send,
+    >,
+>;
+
+impl<C> Service<Uri> for SpareConnector<C>
+where
+    C: Service<Uri> + Clone + Send + 'static,
+    C::Future: Send + 'static,
+    C::Response: Send + 'static,
+    C::Error: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = C::Error;
+    type Future = Connected<C>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let spare = self.reserve.take(&uri);
+        // Not polled when the spare serves: connecting starts on the first poll.
+        let fresh = self.inner.call(uri);
+        Box::pin(async move {
+            if let Some(spare) = spare
+                && let Ok(Ok(connection)) = spare.await
+            {
+                return Ok(connection);
+            }
+            fresh.await
+        })
+    }
 }
 
 /// The kubeconfig: `--kubeconfig` (must exist), else the files of `KUBECONFIG` that exist, merged

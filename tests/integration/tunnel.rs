@@ -701,7 +701,51 @@ fn writes_and_read_backs_go_to_the_raft_leader_of_three_pods_even_when_it_is_the
             "{pod}: one probe per command"
         );
     }
-    assert!(upgrades_to(&namespace, "dkron-2").len() >= 4);
+    // The leader's probe carried each command's first connection: one upgrade per command for
+    // the probe, more only for the connections a sync's concurrent writes open.
+    assert!(upgrades_to(&namespace, "dkron-2").len() >= 2);
+}
+
+#[test]
+fn a_command_through_three_pods_asks_the_apiserver_five_times_and_upgrades_once_per_pod() {
+    let stack = stack();
+    let backend = stack.dkron_addr();
+    let namespace = plane().namespace("requests", Scene::dkron(&[backend, backend, backend]));
+    let (code, listed) = run_json(&mut namespace.cron(&["list", "--all"]));
+    assert_eq!(code, 0, "{listed:#}");
+    assert_eq!(listed["result"]["tunnel"]["leaderProbe"]["probed"], 3);
+    // The Service and its slices (one round trip), one upgrade per pod to ask who leads (one
+    // more), and nothing else: the command's requests ride on the leader's probe forward.
+    let expected = [
+        "get services dkron-svc",
+        "list discovery.k8s.io/endpointslices ",
+        "pods/portforward dkron-0",
+        "pods/portforward dkron-1",
+        "pods/portforward dkron-2",
+    ];
+    let described = || {
+        let mut requests: Vec<String> = namespace
+            .operator_requests()
+            .iter()
+            .map(|event| {
+                let name = event.object_ref.as_ref().map_or("", |o| o.name.as_str());
+                if event.resource() == "pods/portforward" {
+                    // Logged as `get` or `create` (authorized as both since 1.35).
+                    format!("pods/portforward {name}")
+                } else {
+                    format!("{} {} {name}", event.verb, event.resource())
+                }
+            })
+            .collect();
+        requests.sort();
+        requests
+    };
+    // An upgrade is logged when its WebSocket ends, which may be a moment after the CLI exits.
+    wait_until("the audit log to have the command's requests", || {
+        described().len() >= expected.len()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(described(), expected);
 }
 
 /// Whether anything accepts connections on a loopback port.
