@@ -15,7 +15,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use crate::error::ErrorKind;
-use crate::http::{CarrierFailure, Endpoint, Failure, TransportNote, display_path};
+use crate::http::{CarrierFailure, Decoded, Endpoint, Failure, TransportNote, display_path};
+use crate::limits::{self, Limit, TooLarge};
 
 /// Metadata key and value that mark a job as written (and therefore owned) by this tool.
 pub const MANAGED_BY_KEY: &str = "managed-by";
@@ -36,6 +37,9 @@ pub const MIGRATED_FROM_KEY: &str = "migrated_from";
 pub const RESTATE_SERVICE_KEY: &str = "restate-service";
 pub const RESTATE_HANDLER_KEY: &str = "restate-handler";
 pub const RESTATE_KEY_KEY: &str = "restate-key";
+/// Metadata key naming the headers whose values came from the environment: a JSON object of
+/// header name to the value as written (`"Bearer ${env:TOKEN}"`), never the value itself.
+pub const ENV_HEADERS_KEY: &str = "env-headers";
 
 /// A job as Dkron's API returns and accepts it. Every field of Dkron v4 is modelled and any other is
 /// kept in `extra`, so a job read and written back loses nothing (writes are full replacements).
@@ -106,7 +110,13 @@ impl Job {
 
     /// A pause recorded by `pause` on a job that is still disabled: "by X at T (reason)".
     pub fn pause(&self) -> Option<String> {
-        let at = self.metadata.get(PAUSED_AT).filter(|_| self.disabled)?;
+        self.pause_record().filter(|_| self.disabled)
+    }
+
+    /// The pause record this tool left in the metadata, whether or not the job is still disabled
+    /// (Dkron's UI toggle re-enables a job and leaves the record behind).
+    pub fn pause_record(&self) -> Option<String> {
+        let at = self.metadata.get(PAUSED_AT)?;
         let by = self
             .metadata
             .get(PAUSED_BY)
@@ -156,10 +166,39 @@ pub struct Execution {
     pub node_name: String,
 }
 
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecutionState {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl ExecutionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 impl Execution {
     /// True while the execution runs: Dkron reports it as unsuccessful with a zero finish time.
     pub fn running(&self) -> bool {
         self.finished_at.is_none() && !self.success
+    }
+
+    pub fn state(&self) -> ExecutionState {
+        if self.running() {
+            ExecutionState::Running
+        } else if self.success {
+            ExecutionState::Succeeded
+        } else {
+            ExecutionState::Failed
+        }
     }
 
     /// The Restate invocation id in the output (`/send` answers `{"invocationId":"inv_…"}`),
@@ -167,6 +206,46 @@ impl Execution {
     pub fn invocation_id(&self) -> Option<String> {
         crate::restate::ingress::invocation_id(&self.output)
     }
+}
+
+/// How long a triggered run may block Dkron's run call: the job's HTTP timeout (Dkron's default
+/// 30 s) for each attempt, plus a margin for scheduling the execution.
+pub fn run_budget(job: &Job) -> Duration {
+    let timeout: u64 = job
+        .executor_config
+        .get("timeout")
+        .and_then(|timeout| timeout.trim().parse().ok())
+        .unwrap_or(30);
+    Duration::from_secs(timeout * (u64::from(job.retries) + 1) + 15)
+}
+
+/// How long `RunWait::Started` gives the run call to fail fast (a 404) before it counts as running.
+pub const RUN_START_GRACE: Duration = Duration::from_secs(2);
+
+/// What a trigger waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunWait {
+    /// The run's end: its last attempt decides.
+    Finished,
+    /// The run's start: Dkron's handler runs on without the caller.
+    Started,
+}
+
+/// A triggered run: its execution group's last attempt, or none when Dkron recorded no execution
+/// (Dkron answers a run of a job whose tags match no node without running it).
+#[derive(Debug, Clone)]
+pub struct Triggered {
+    pub execution: Option<Execution>,
+    pub state: Option<ExecutionState>,
+}
+
+/// `/debug/vars`: what Dkron's process publishes about itself.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProcessVars {
+    /// 1 once this node, as the leader, has started its scheduler: after the Raft barrier, so its
+    /// store has replayed the whole log. 0 on followers and before that.
+    #[serde(default)]
+    pub scheduler_started: i64,
 }
 
 /// A serf member as `/v1/members` reports it (capitalised keys, from serf).
@@ -226,6 +305,22 @@ pub enum DkronError {
         path: String,
         reason: String,
     },
+    /// The answer is larger than this tool reads of its kind.
+    #[error("Dkron's answer to {method} {path} is too large: {error}")]
+    TooLarge {
+        method: Method,
+        path: String,
+        error: TooLarge,
+    },
+    /// What answered is not Dkron: every Dkron answer names its node in `X-Whom`.
+    #[error("the server at {url} is not Dkron: it answered {status} to {method} {path} without Dkron's X-Whom header{}", .looks_like.map(|what| format!("; it looks like {what}")).unwrap_or_default())]
+    NotDkron {
+        url: String,
+        status: StatusCode,
+        method: Method,
+        path: String,
+        looks_like: Option<&'static str>,
+    },
 }
 
 impl DkronError {
@@ -275,8 +370,39 @@ impl DkronError {
                 }
             }
             Self::Decode { .. } => None,
+            Self::TooLarge { .. } => Some(
+                "check that --base-url / DKRON_URL points at Dkron itself; the limits are in docs/commands.md",
+            ),
+            Self::NotDkron { .. } => Some(
+                "point --base-url / DKRON_URL at Dkron's HTTP API (port 8080 of a Dkron server), not at Restate or a web page",
+            ),
         }
     }
+}
+
+/// What a server that is not Dkron looks like from its answer, when it can be told.
+fn looks_like(headers: &reqwest::header::HeaderMap, body: &str) -> Option<&'static str> {
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let trimmed = body.trim_start().to_ascii_lowercase();
+    if content_type.starts_with("text/html")
+        || trimmed.starts_with("<!doctype html")
+        || trimmed.starts_with("<html")
+    {
+        return Some("an HTML page (a web server or proxy)");
+    }
+    // Restate's ingress and admin API answer errors as JSON `{"code": …, "message": …}`, which
+    // Dkron never does (its error bodies are plain text or empty).
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(body)
+        && object.contains_key("message")
+        && object.contains_key("code")
+    {
+        return Some("Restate (its ingress or admin API)");
+    }
+    None
 }
 
 fn whom_suffix(whom: &Option<String>) -> String {
@@ -294,12 +420,11 @@ fn body_text(body: &str) -> String {
     }
 }
 
-/// A raw answer: status, the node that gave it and the body text.
+/// A raw answer: status, headers (`X-Whom` names the node) and the body text.
 struct Answer {
     status: StatusCode,
-    whom: Option<String>,
+    headers: reqwest::header::HeaderMap,
     body: String,
-    total_count: Option<u64>,
 }
 
 /// The client. Cheap to clone; all requests go to the endpoint's base URL.
@@ -332,6 +457,63 @@ impl DkronClient {
         self.endpoint.url(segments)
     }
 
+    /// Reads and the full-replace job write are idempotent: one retry after a dropped connection
+    /// is safe. Deletes and runs are not.
+    fn idempotent(method: &Method, url: &Url) -> bool {
+        *method == Method::GET || (*method == Method::POST && url.path().ends_with("/v1/jobs"))
+    }
+
+    fn failure(&self, failure: Failure, method: &Method, path: &str) -> DkronError {
+        let url = self.endpoint.base_url.to_string();
+        match failure {
+            Failure::Unreachable(reason) => DkronError::Unreachable { url, reason },
+            Failure::TimedOut(after) => DkronError::TimedOut { url, after },
+            Failure::Carrier(failure) => DkronError::Carrier { url, failure },
+            Failure::Body(reason) => DkronError::Decode {
+                method: method.clone(),
+                path: path.to_string(),
+                reason,
+            },
+            Failure::TooLarge(error) => DkronError::TooLarge {
+                method: method.clone(),
+                path: path.to_string(),
+                error,
+            },
+        }
+    }
+
+    /// An unexpected answer as an error: a Dkron status error, or — without `X-Whom` — the news
+    /// that the server is not Dkron at all.
+    fn unexpected(
+        &self,
+        method: Method,
+        path: String,
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        body: String,
+    ) -> DkronError {
+        let whom = headers
+            .get("x-whom")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        if whom.is_none() {
+            return DkronError::NotDkron {
+                url: self.endpoint.base_url.to_string(),
+                status,
+                method,
+                path,
+                looks_like: looks_like(headers, &body),
+            };
+        }
+        DkronError::Status {
+            status,
+            method,
+            path,
+            whom,
+            body,
+        }
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -340,67 +522,105 @@ impl DkronClient {
         timeout: Duration,
     ) -> Result<Answer, DkronError> {
         let path = display_path(&url);
-        // Reads and the full-replace job write are idempotent: one retry after a dropped
-        // connection is safe. Deletes and runs are not.
-        let idempotent =
-            method == Method::GET || (method == Method::POST && url.path().ends_with("/v1/jobs"));
+        let idempotent = Self::idempotent(&method, &url);
         let answer = self
             .endpoint
-            .send(method.clone(), url, body, &[], timeout, idempotent)
+            .send(
+                method.clone(),
+                url,
+                body,
+                &[],
+                timeout,
+                idempotent,
+                limits::ANSWER,
+            )
             .await
-            .map_err(|failure| {
-                let url = self.endpoint.base_url.to_string();
-                match failure {
-                    Failure::Unreachable(reason) => DkronError::Unreachable { url, reason },
-                    Failure::TimedOut(after) => DkronError::TimedOut { url, after },
-                    Failure::Carrier(failure) => DkronError::Carrier { url, failure },
-                    Failure::Body(reason) => DkronError::Decode {
-                        method: method.clone(),
-                        path: path.clone(),
-                        reason,
-                    },
-                }
-            })?;
+            .map_err(|failure| self.failure(failure, &method, &path))?;
         Ok(Answer {
             status: answer.status,
-            whom: answer.header("x-whom"),
-            total_count: answer
-                .header("x-total-count")
-                .and_then(|value| value.parse().ok()),
+            headers: answer.headers,
             body: answer.body,
         })
     }
 
-    /// Sends a request and insists on one success status, decoding the JSON body.
-    async fn call<T: serde::de::DeserializeOwned>(
+    /// Sends a request and insists on one success status, decoding the JSON body as it arrives
+    /// (within `limit`). `Ok(None)`: the expected status with an empty body.
+    async fn call_or_empty<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         method: Method,
         url: Url,
         body: Option<&serde_json::Value>,
         expect: StatusCode,
         timeout: Duration,
-    ) -> Result<(T, Answer), DkronError> {
+        limit: Limit,
+    ) -> Result<(Option<T>, Option<u64>), DkronError> {
         let path = display_path(&url);
-        let answer = self.send(method.clone(), url, body, timeout).await?;
-        if answer.status != expect {
-            return Err(DkronError::Status {
-                status: answer.status,
+        let idempotent = Self::idempotent(&method, &url);
+        let decoded = self
+            .endpoint
+            .send_decoding::<T>(
+                method.clone(),
+                url,
+                body,
+                timeout,
+                idempotent,
+                expect,
+                limit,
+            )
+            .await
+            .map_err(|failure| self.failure(failure, &method, &path))?;
+        let total = |head: &crate::http::Head| {
+            head.header("x-total-count")
+                .and_then(|value| value.parse().ok())
+        };
+        match decoded {
+            Decoded::Value(value, head) => Ok((Some(value), total(&head))),
+            Decoded::Empty(head) => Ok((None, total(&head))),
+            Decoded::Invalid(head, reason) => {
+                if head.header("x-whom").is_none() {
+                    return Err(self.unexpected(
+                        method,
+                        path,
+                        head.status,
+                        &head.headers,
+                        String::new(),
+                    ));
+                }
+                Err(DkronError::Decode {
+                    method,
+                    path,
+                    reason,
+                })
+            }
+            Decoded::Status(answer) => {
+                Err(self.unexpected(method, path, answer.status, &answer.headers, answer.body))
+            }
+        }
+    }
+
+    /// Sends a request and insists on one success status and a JSON body (within `limit`);
+    /// also returns `X-Total-Count`.
+    async fn call<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        expect: StatusCode,
+        timeout: Duration,
+        limit: Limit,
+    ) -> Result<(T, Option<u64>), DkronError> {
+        let path = display_path(&url);
+        match self
+            .call_or_empty(method.clone(), url, body, expect, timeout, limit)
+            .await?
+        {
+            (Some(value), total) => Ok((value, total)),
+            (None, _) => Err(DkronError::Decode {
                 method,
                 path,
-                whom: answer.whom,
-                body: answer.body,
-            });
+                reason: "the body is empty".to_string(),
+            }),
         }
-        let value = serde_json::from_str(&answer.body).map_err(|error| DkronError::Decode {
-            method,
-            path,
-            reason: if answer.body.trim().is_empty() {
-                "the body is empty".to_string()
-            } else {
-                error.to_string()
-            },
-        })?;
-        Ok((value, answer))
     }
 
     /// `GET /health`: the status code and whatever body came back.
@@ -425,6 +645,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)
@@ -439,9 +660,45 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)
+    }
+
+    /// `GET /v1/isleader`: 200 on the Raft leader, 404 on a follower (and before Raft is up).
+    pub async fn is_leader(&self) -> Result<bool, DkronError> {
+        let url = self.url(&["v1", "isleader"]);
+        let path = display_path(&url);
+        let answer = self
+            .send(Method::GET, url, None, self.endpoint.timeout)
+            .await?;
+        match answer.status {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(self.unexpected(Method::GET, path, status, &answer.headers, answer.body)),
+        }
+    }
+
+    /// `GET /debug/vars` (expvar), for the scheduler's start on the leader.
+    pub async fn process_vars(&self) -> Result<ProcessVars, DkronError> {
+        let url = self.url(&["debug", "vars"]);
+        Ok(self
+            .call(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+                limits::ANSWER,
+            )
+            .await?
+            .0)
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &Url {
+        &self.endpoint.base_url
     }
 
     /// `GET /v1/leader`; `None` when the cluster has no leader (Dkron answers 500 `null`).
@@ -454,6 +711,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await
         {
@@ -481,7 +739,8 @@ impl DkronClient {
         url
     }
 
-    /// Lists jobs, filtered by metadata.
+    /// Lists jobs, filtered by metadata (decoded as the answer arrives, up to
+    /// [`limits::JOB_LIST`]).
     pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
         let url = self.jobs_url(metadata, &[]);
         Ok(self
@@ -491,6 +750,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::JOB_LIST,
             )
             .await?
             .0)
@@ -502,16 +762,17 @@ impl DkronClient {
         // `_start = _end = 0` is the one slice that is valid for every total, 0 included.
         let url = self.jobs_url(metadata, &[("_start", "0"), ("_end", "0")]);
         let path = display_path(&url);
-        let (_, answer) = self
+        let (_, total_count) = self
             .call::<serde_json::Value>(
                 Method::GET,
                 url,
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?;
-        answer.total_count.ok_or_else(|| DkronError::Decode {
+        total_count.ok_or_else(|| DkronError::Decode {
             method: Method::GET,
             path,
             reason: "the X-Total-Count header is missing".to_string(),
@@ -528,6 +789,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await
         {
@@ -548,6 +810,7 @@ impl DkronClient {
             Some(&body),
             StatusCode::CREATED,
             self.endpoint.timeout,
+            limits::ANSWER,
         )
         .await?;
         Ok(())
@@ -563,6 +826,7 @@ impl DkronClient {
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
+                limits::ANSWER,
             )
             .await?
             .0)
@@ -589,32 +853,75 @@ impl DkronClient {
             url.query_pairs_mut()
                 .append_pair("output_size_limit", &limit.to_string());
         }
-        let path = display_path(&url);
-        let answer = self
-            .send(Method::GET, url, None, self.endpoint.timeout)
+        let (executions, _) = self
+            .call_or_empty(
+                Method::GET,
+                url,
+                None,
+                StatusCode::OK,
+                self.endpoint.timeout,
+                limits::EXECUTIONS,
+            )
             .await?;
-        if answer.status != StatusCode::OK {
-            return Err(DkronError::Status {
-                status: answer.status,
-                method: Method::GET,
-                path,
-                whom: answer.whom,
-                body: answer.body,
-            });
+        Ok(executions.unwrap_or_default())
+    }
+
+    /// Triggers a run and reads its outcome: Dkron's run call blocks until the execution has
+    /// finished on every target node (retries included) but answers 200 whatever happened, so the
+    /// outcome is the last attempt of the run's own execution group — the group that was not there
+    /// before the call (a group is the trigger time on Dkron's clock, so ours can only say which
+    /// new one is nearest: a scheduled fire at the same moment is another new group). `wait`
+    /// bounds the call; with [`RunWait::Started`] the call's budget running out means the run is
+    /// under way.
+    pub async fn trigger(&self, job: &Job, wait: RunWait) -> Result<Triggered, DkronError> {
+        let before: std::collections::BTreeSet<i64> = self
+            .executions(&job.name)
+            .await?
+            .iter()
+            .map(|execution| execution.group)
+            .collect();
+        let called_at = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let budget = match wait {
+            RunWait::Finished => run_budget(job),
+            RunWait::Started => RUN_START_GRACE,
+        };
+        let still_running = match self.run_job(&job.name, budget).await {
+            Ok(()) => false,
+            Err(DkronError::TimedOut { .. }) if wait == RunWait::Started => true,
+            Err(error) => return Err(error),
+        };
+        // The execution may take a moment to appear once the call returns.
+        for _ in 0..20 {
+            let executions = self.executions(&job.name).await?;
+            let group = executions
+                .iter()
+                .map(|execution| execution.group)
+                .filter(|group| !before.contains(group))
+                .min_by_key(|group| (group - called_at).unsigned_abs());
+            if let Some(group) = group {
+                let last = executions
+                    .into_iter()
+                    .filter(|execution| execution.group == group)
+                    .max_by_key(|execution| (execution.attempt, execution.started_at))
+                    .expect("the group has an execution");
+                // A run still under way shows as unsuccessful with a zero finish time: running.
+                let _ = still_running;
+                return Ok(Triggered {
+                    state: Some(last.state()),
+                    execution: Some(last),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        if answer.body.trim().is_empty() {
-            return Ok(Vec::new());
-        }
-        serde_json::from_str(&answer.body).map_err(|error| DkronError::Decode {
-            method: Method::GET,
-            path,
-            reason: error.to_string(),
+        Ok(Triggered {
+            execution: None,
+            state: None,
         })
     }
 
     /// Triggers a run. Dkron's handler blocks until the execution has finished on every target
     /// node (retries included), so the timeout must cover the job's own timeout. Its 200 says
-    /// nothing about how the run went: read the executions for that.
+    /// nothing about how the run went: read the executions for that ([`Self::trigger`]).
     pub async fn run_job(&self, name: &str, timeout: Duration) -> Result<(), DkronError> {
         let url = self.url(&["v1", "jobs", name, "run"]);
         let path = display_path(&url);
@@ -623,13 +930,13 @@ impl DkronClient {
         if answer.status == StatusCode::OK || answer.status == StatusCode::ACCEPTED {
             Ok(())
         } else {
-            Err(DkronError::Status {
-                status: answer.status,
-                method: Method::POST,
+            Err(self.unexpected(
+                Method::POST,
                 path,
-                whom: answer.whom,
-                body: answer.body,
-            })
+                answer.status,
+                &answer.headers,
+                answer.body,
+            ))
         }
     }
 }

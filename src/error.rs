@@ -59,6 +59,12 @@ pub enum ErrorKind {
     TargetNotRegistered,
     AuditFailed,
     AuditIncomplete,
+    DkronNotReady,
+    SyncLocked,
+    PruneRefused,
+    SyncStopped,
+    SyncUnverified,
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -95,14 +101,22 @@ impl ErrorKind {
             Self::TargetNotRegistered => "RESTATE_CRON_TARGET_NOT_REGISTERED",
             Self::AuditFailed => "RESTATE_CRON_AUDIT_FAILED",
             Self::AuditIncomplete => "RESTATE_CRON_AUDIT_INCOMPLETE",
+            Self::DkronNotReady => "RESTATE_CRON_DKRON_NOT_READY",
+            Self::SyncLocked => "RESTATE_CRON_SYNC_LOCKED",
+            Self::PruneRefused => "RESTATE_CRON_PRUNE_REFUSED",
+            Self::SyncStopped => "RESTATE_CRON_SYNC_STOPPED",
+            Self::SyncUnverified => "RESTATE_CRON_SYNC_UNVERIFIED",
+            Self::Interrupted => "RESTATE_CRON_INTERRUPTED",
         }
     }
 
     pub fn exit_code(self) -> ExitCode {
         match self {
-            Self::Usage | Self::InvalidManifest | Self::InvalidJob | Self::Kubeconfig => {
-                ExitCode::Usage
-            }
+            Self::Usage
+            | Self::InvalidManifest
+            | Self::InvalidJob
+            | Self::Kubeconfig
+            | Self::PruneRefused => ExitCode::Usage,
             Self::Drift => ExitCode::Drift,
             _ => ExitCode::Failure,
         }

@@ -9,12 +9,35 @@
 use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
-use comfy_table::{ContentArrangement, Table, presets};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::{CliError, ExitCode, classify};
+use crate::error::{CliError, ErrorKind, ExitCode, classify};
+use crate::grid::{Grid, Layout};
+use crate::{redact, terminal};
+
+/// `-o, --output`: how a result is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables for people; cut to the terminal's width, plain columns when piped.
+    Table,
+    /// Tables with every column.
+    Wide,
+    /// The agent envelope `{ok, command, result, next_actions}` (what `--json` prints).
+    Json,
+    /// The same envelope as YAML.
+    Yaml,
+    /// One job name a line (commands that show jobs).
+    Name,
+}
+
+impl OutputFormat {
+    /// Whether this format prints the envelope rather than text for people.
+    pub fn is_envelope(self) -> bool {
+        matches!(self, Self::Json | Self::Yaml)
+    }
+}
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,15 +50,40 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Text styles that are plain unless colour is on.
+/// How stdout looks: text styles that are plain unless colour is on, and the table layout.
 #[derive(Debug, Clone, Copy)]
 pub struct Styles {
     enabled: bool,
+    layout: Layout,
 }
 
 impl Styles {
     pub fn new(enabled: bool) -> Self {
-        Self { enabled }
+        Self {
+            enabled,
+            layout: Layout::default(),
+        }
+    }
+
+    pub fn with_layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// A table laid out for stdout (see [`crate::grid`]).
+    pub fn grid(&self, headers: &[&str]) -> Grid {
+        let bold: Option<fn(&str) -> String> =
+            self.enabled.then_some(|text: &str| text.bold().to_string());
+        self.layout.grid(headers).header_style(bold)
+    }
+
+    /// True when these styles write colour (so the printer keeps their SGR sequences).
+    pub fn colour(&self) -> bool {
+        self.enabled
     }
 
     fn paint(&self, text: &str, style: owo_colors::Style) -> String {
@@ -97,6 +145,8 @@ pub struct Report {
     /// Things a person should know that do not fail the command: printed on stderr as
     /// `warning: …` in human mode (a `--json` result carries them itself).
     pub warnings: Vec<String>,
+    /// What `-o name` prints, one a line: the jobs the result shows.
+    pub names: Option<Vec<String>>,
 }
 
 impl Report {
@@ -108,6 +158,7 @@ impl Report {
             failure: None,
             silent: false,
             warnings: Vec::new(),
+            names: None,
         }
     }
 
@@ -130,6 +181,12 @@ impl Report {
         self
     }
 
+    /// The job names `-o name` prints.
+    pub fn names(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.names = Some(names.into_iter().collect());
+        self
+    }
+
     pub fn warn(mut self, warning: impl Into<String>) -> Self {
         self.warnings.push(warning.into());
         self
@@ -139,8 +196,10 @@ impl Report {
 /// Decides how output looks and writes it.
 #[derive(Debug, Clone)]
 pub struct Printer {
-    json: bool,
+    format: OutputFormat,
     command: String,
+    /// The flags every suggested command carries (see [`crate::replay`]).
+    replay: std::sync::Arc<crate::replay::Replay>,
     stdout_styles: Styles,
     stderr_styles: Styles,
     /// Progress lines go to stderr only when it is a terminal and the output is for a person.
@@ -148,7 +207,8 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(json: bool, color: ColorChoice, command: String) -> Self {
+    pub fn new(format: OutputFormat, headers: bool, color: ColorChoice, command: String) -> Self {
+        let json = format.is_envelope();
         let decide = |is_terminal: bool| match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -156,13 +216,22 @@ impl Printer {
                 std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && is_terminal
             }
         };
+        let stdout_terminal = std::io::stdout().is_terminal();
+        let layout = Layout::of_stdout(stdout_terminal, format == OutputFormat::Wide, headers);
         Self {
-            json,
+            format,
             command,
-            stdout_styles: Styles::new(!json && decide(std::io::stdout().is_terminal())),
+            replay: Default::default(),
+            stdout_styles: Styles::new(!json && decide(stdout_terminal)).with_layout(layout),
             stderr_styles: Styles::new(decide(std::io::stderr().is_terminal())),
             progress: !json && std::io::stderr().is_terminal(),
         }
+    }
+
+    /// Suggestions printed by this printer replay these flags.
+    pub fn with_replay(mut self, replay: crate::replay::Replay) -> Self {
+        self.replay = std::sync::Arc::new(replay);
+        self
     }
 
     pub fn styles(&self) -> Styles {
@@ -170,7 +239,14 @@ impl Printer {
     }
 
     /// Prints a finished report; returns the exit code.
-    pub fn report(&self, report: Report) -> ExitCode {
+    pub fn report(&self, mut report: Report) -> ExitCode {
+        for action in &mut report.next_actions {
+            action.command = self.replay.command(&action.command);
+        }
+        if let Some(failure) = &mut report.failure {
+            failure.hint = failure.hint.as_deref().map(|hint| self.replay.text(hint));
+        }
+        report.human = self.replay.text(&report.human);
         let exit = report
             .failure
             .as_ref()
@@ -178,7 +254,30 @@ impl Printer {
         if report.silent {
             return exit;
         }
-        if self.json {
+        if self.format == OutputFormat::Name {
+            return match &report.names {
+                Some(names) => {
+                    let text: String = names
+                        .iter()
+                        .map(|name| format!("{}\n", terminal::safe(name)))
+                        .collect();
+                    write_stdout(&text);
+                    if let Some(error) = &report.failure {
+                        self.error_text(&error.message, &[], error.hint.as_deref());
+                    }
+                    exit
+                }
+                None => self.error(
+                    &CliError::new(
+                        ErrorKind::Usage,
+                        "this command prints no job names; -o name does not apply",
+                    )
+                    .hint("use -o table, wide, json or yaml")
+                    .into(),
+                ),
+            };
+        }
+        if self.format.is_envelope() {
             let mut envelope = json!({
                 "ok": report.failure.is_none(),
                 "command": self.command,
@@ -189,17 +288,24 @@ impl Printer {
                 envelope["fix"] = json!(error.hint);
             }
             envelope["next_actions"] = json!(report.next_actions);
-            write_stdout(&format!("{:#}\n", envelope));
+            self.write_envelope(envelope);
         } else {
             if !report.human.is_empty() {
-                write_stdout(&ensure_newline(&report.human));
+                // The last pass over text that may hold what a server or a file supplied.
+                let human = redact::scrub(&report.human);
+                let human = terminal::safe_output(&human, self.stdout_styles.colour());
+                write_stdout(&ensure_newline(&human));
             }
             if !report.warnings.is_empty() {
                 let styles = self.stderr_styles;
                 let text: String = report
                     .warnings
                     .iter()
-                    .map(|warning| format!("{} {warning}\n", styles.warn("warning:")))
+                    .map(|warning| {
+                        let warning = redact::scrub(warning);
+                        let warning = terminal::safe_output(&warning, false);
+                        format!("{} {warning}\n", styles.warn("warning:"))
+                    })
                     .collect();
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
@@ -234,7 +340,8 @@ impl Printer {
                     .and_then(|restate| restate.hint().map(str::to_string))
             })
         });
-        if self.json {
+        let hint = hint.map(|hint| self.replay.text(&hint));
+        if self.format.is_envelope() {
             let mut full = message.clone();
             for cause in &causes {
                 full.push_str(": ");
@@ -248,11 +355,49 @@ impl Printer {
                 "fix": hint,
                 "next_actions": [],
             });
-            write_stdout(&format!("{:#}\n", envelope));
+            self.write_envelope(envelope);
         } else {
             self.error_text(&message, &causes, hint.as_deref());
         }
         kind.exit_code()
+    }
+
+    /// Whether stdout gets the envelope (`-o json|yaml`) rather than text for people.
+    pub fn is_envelope(&self) -> bool {
+        self.format.is_envelope()
+    }
+
+    /// Text streamed as it happens (`--watch`), through the same redaction and terminal filter
+    /// as a report's human text.
+    pub fn stream(&self, text: &str) {
+        let text = redact::scrub(text);
+        write_stdout(&terminal::safe_output(&text, self.stdout_styles.colour()));
+    }
+
+    /// One compact, redacted JSON line streamed as it happens (`--watch -o json`).
+    pub fn stream_json(&self, value: &serde_json::Value) {
+        let mut value = value.clone();
+        redact::scrub_json(&mut value);
+        write_stdout(&format!("{value}\n"));
+    }
+
+    /// Replaces the terminal's screen with `text` (a `--watch` redraw).
+    pub fn redraw(&self, text: &str) {
+        let text = redact::scrub(text);
+        let text = terminal::safe_output(&text, self.stdout_styles.colour());
+        write_stdout(&format!("\x1b[H\x1b[2J{}", ensure_newline(&text)));
+    }
+
+    /// The one envelope writer: redacted, then JSON (pretty) or YAML.
+    fn write_envelope(&self, mut envelope: serde_json::Value) {
+        redact::scrub_json(&mut envelope);
+        let text = match self.format {
+            OutputFormat::Yaml => {
+                serde_yaml_ng::to_string(&envelope).expect("JSON values are YAML")
+            }
+            _ => format!("{envelope:#}\n"),
+        };
+        write_stdout(&text);
     }
 
     /// A transient progress line on stderr, only when stderr is a terminal and not in `--json`
@@ -278,22 +423,27 @@ impl Printer {
 
     /// A line for the person at the terminal, on stderr; nothing in `--json` mode.
     pub fn note(&self, text: &str) {
-        if !self.json {
-            let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(text));
+        if !self.format.is_envelope() {
+            let text = redact::scrub(text);
+            let text = terminal::safe_output(&text, false);
+            let _ = writeln!(std::io::stderr(), "{}", self.stderr_styles.dim(&text));
         }
     }
 
+    /// Errors quote servers (a Dkron error body) and files (a finding's text): every part is made
+    /// safe for the terminal, line breaks kept; only the `error:`/`hint:` labels are styled.
     fn error_text(&self, message: &str, causes: &[String], hint: Option<&str>) {
         let styles = self.stderr_styles;
-        let mut text = format!("{} {message}\n", styles.bad("error:"));
+        let safe = |text: &str| terminal::safe_output(&redact::scrub(text), false).into_owned();
+        let mut text = format!("{} {}\n", styles.bad("error:"), safe(message));
         if !causes.is_empty() {
             text.push_str("\nCaused by:\n");
             for cause in causes {
-                text.push_str(&format!("  {cause}\n"));
+                text.push_str(&format!("  {}\n", safe(cause)));
             }
         }
         if let Some(hint) = hint {
-            text.push_str(&format!("{} {hint}\n", styles.good("hint:")));
+            text.push_str(&format!("{} {}\n", styles.good("hint:"), safe(hint)));
         }
         let _ = std::io::stderr().write_all(text.as_bytes());
     }
@@ -318,16 +468,6 @@ fn write_stdout(text: &str) {
     {
         let _ = writeln!(std::io::stderr(), "error: cannot write to stdout: {error}");
     }
-}
-
-/// A table in the house style: no wrapping (so piped output keeps one row per line).
-pub fn table(header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(header.iter().copied());
-    table
 }
 
 /// "1 job", "2 jobs".

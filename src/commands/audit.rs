@@ -7,16 +7,19 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
 use crate::audit::{Counts, Finding, JobAudit, Judge, RestateView, age, first_line, judge_job};
+use crate::cli::{parse_duration, parse_time};
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::evidence;
 use crate::fires::{Window, timeline};
-use crate::output::{Report, Styles, now, plural, table};
+use crate::output::{Report, Styles, now, plural};
 use crate::schedule::{LiveSchedule, parse_zone};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Check the soak: each job's expected fires against what Dkron and Restate did.
@@ -33,6 +36,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
     /// Only these jobs (any job in Dkron, managed or not).
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub jobs: Vec<String>,
 
     /// Start of the window: a duration before now (`24h`, `90m`, `2d`) or an RFC 3339 time.
@@ -76,18 +80,6 @@ fn parse_since(text: &str) -> Result<Since, String> {
     parse_duration(text)
         .map(Since::Ago)
         .map_err(|_| format!("`{text}` is neither a duration (24h, 90m, 2d) nor an RFC 3339 time"))
-}
-
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|error| format!("`{text}` is not a duration (24h, 90m, 30s): {error}"))
-        .and_then(|duration| Duration::from_std(duration).map_err(|error| error.to_string()))
-}
-
-pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.to_utc())
-        .map_err(|error| format!("`{text}` is not an RFC 3339 time: {error}"))
 }
 
 #[derive(Debug, Serialize)]
@@ -489,14 +481,14 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
         return text;
     }
     // Short headers: eight numbers and a verdict fit 100 columns beside a long job name.
-    let mut rows = table(&[
+    let mut rows = styles.grid(&[
         "job", "due", "fired", "ok", "missed", "double", "failed", "stuck", "verdict",
     ]);
     for job in &result.jobs {
         let counts = &job.counts;
         let verdict = job.verdict.as_str();
         rows.add_row(vec![
-            job.name.clone(),
+            safe(&job.name).into_owned(),
             counts.expected.to_string(),
             counts.fired.to_string(),
             counts.ok.to_string(),
@@ -521,7 +513,12 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
         text.push('\n');
         for job in noted {
             for note in &job.notes {
-                text.push_str(&format!("{} {}: {note}\n", styles.dim("note"), job.name));
+                text.push_str(&format!(
+                    "{} {}: {}\n",
+                    styles.dim("note"),
+                    safe(&job.name),
+                    safe(note)
+                ));
             }
         }
     }
@@ -535,7 +532,7 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
                 .unwrap_or_default();
             let mut line = format!(
                 "  {}  {}",
-                finding.job,
+                safe(&finding.job),
                 if finding.kind.is_problem() {
                     styles.bad(finding.kind.as_str())
                 } else {
@@ -546,12 +543,12 @@ fn render_human(result: &AuditResult, styles: Styles) -> String {
                 line.push_str(&format!("  {when}"));
             }
             if !finding.nodes.is_empty() {
-                line.push_str(&format!(" on {}", finding.nodes.join(", ")));
+                line.push_str(&format!(" on {}", safe(&finding.nodes.join(", "))));
             }
             if let Some(id) = &finding.invocation_id {
-                line.push_str(&format!("  {id}"));
+                line.push_str(&format!("  {}", safe(id)));
             }
-            line.push_str(&format!("\n      {}\n", first_line(&finding.detail)));
+            line.push_str(&format!("\n      {}\n", safe(&first_line(&finding.detail))));
             text.push_str(&line);
         }
     }

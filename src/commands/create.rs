@@ -5,7 +5,6 @@
 //! default, so `sync-tier1 --prune` of another set never touches it).
 
 use super::Context;
-use super::sync_tier1::apply_one;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::render::with_content_type;
 use crate::manifests::{
@@ -25,12 +24,12 @@ pub struct CreateArgs {
     #[arg(long, value_name = "CRON")]
     pub schedule: String,
 
-    /// Restate service to call.
-    #[arg(long)]
+    /// Restate service to call (not the Kubernetes Service: that is --service-name).
+    #[arg(long = "restate-service", alias = "service", value_name = "SERVICE")]
     pub service: String,
 
     /// Restate handler to call.
-    #[arg(long)]
+    #[arg(long = "restate-handler", alias = "handler", value_name = "HANDLER")]
     pub handler: String,
 
     /// Key of a Virtual Object or Workflow target.
@@ -74,8 +73,9 @@ pub struct CreateArgs {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: u32,
 
-    /// Seconds Dkron waits for Restate's answer.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    /// Seconds Dkron waits for Restate's answer on each fire (not --timeout, which is this
+    /// tool's wait for each Dkron request).
+    #[arg(long = "job-timeout", alias = "timeout-seconds", default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub timeout_seconds: u32,
 
     /// Overwrite an existing job of that name that this tool owns.
@@ -111,7 +111,7 @@ pub async fn run(context: &Context, args: CreateArgs) -> anyhow::Result<Report> 
         }
     }
     // Replacing one of our own jobs of another set is an explicit adoption too.
-    apply_one(context, def, "(command line)".to_string(), replace, false).await
+    super::sync_one(context, def, "(command line)".to_string(), replace, false).await
 }
 
 /// The flags, checked with the manifest's own validators.

@@ -62,7 +62,7 @@ pub async fn run(context: &Context, args: DashboardArgs) -> anyhow::Result<Repor
     let connections = access
         .forwarder
         .as_ref()
-        .map_or(0, |forwarder| forwarder.state.upgrades());
+        .map_or(0, |forwarder| forwarder.state.connections());
     drop(access);
     context.printer.note(&format!(
         "tunnel closed after {connections} forwarded connection(s)"

@@ -1,18 +1,25 @@
 //! `delete <name>`: remove one job, but only one this tool owns unless `--force`.
 
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
-use super::list::{JobRow, job_row};
-use crate::error::{CliError, ErrorKind};
+use crate::job_view::{JobRow, job_row};
 use crate::output::Report;
+use crate::ownership::Ownership;
 use crate::tunnel::AccessInfo;
 
 /// Delete a Dkron job (and its executions). Refuses jobs this tool does not own.
 #[derive(Debug, clap::Args)]
 pub struct DeleteArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: String,
+
+    /// The set whose job it must be (jobs of another set, or not managed by joelclaw, need
+    /// --force).
+    #[arg(long, value_name = "NAME", default_value = crate::ownership::DEFAULT_SET, value_parser = crate::ownership::set_arg, add = ArgValueCompleter::new(crate::completion::sets))]
+    pub set: String,
 
     /// Delete even a job that this tool does not own.
     #[arg(long)]
@@ -38,33 +45,31 @@ pub struct DeleteResult {
 pub async fn run(context: &Context, args: DeleteArgs) -> anyhow::Result<Report> {
     let DeleteArgs {
         name,
+        set,
         force,
         dry_run,
     } = args;
     let access = context.dkron().await?;
     let job = super::require_job(&access.client, &name).await?;
     let managed = job.is_managed();
-    if !managed && !force {
-        return Err(CliError::new(
-            ErrorKind::NotOwned,
-            format!(
-                "`{name}` is not managed by joelclaw (its metadata has no managed-by = joelclaw)"
-            ),
-        )
-        .hint("pass --force to delete it anyway")
-        .into());
+    let ownership = Ownership::of(&job, &set);
+    if !ownership.is_owned() && !force {
+        return Err(crate::ownership::refusal(&name, &ownership, &set).into());
     }
     if !dry_run {
         access.client.delete_job(&name).await?;
     }
     let styles = context.printer.styles();
     let human = if dry_run {
-        format!("Would delete `{name}` ({}); nothing changed.", job.schedule)
+        format!(
+            "Would delete `{name}` ({}); nothing changed.",
+            crate::terminal::safe(&job.schedule)
+        )
     } else {
         format!(
             "{} `{name}` ({}) and its executions.",
             styles.good("Deleted"),
-            job.schedule
+            crate::terminal::safe(&job.schedule)
         )
     };
     let result = DeleteResult {
@@ -79,7 +84,7 @@ pub async fn run(context: &Context, args: DeleteArgs) -> anyhow::Result<Report> 
     Ok(if dry_run {
         report.next(
             format!(
-                "joelclaw restate cron delete {name}{}",
+                "joelclaw restate cron delete {name} --set {set}{}",
                 if force { " --force" } else { "" }
             ),
             "delete it",

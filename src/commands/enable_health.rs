@@ -5,7 +5,6 @@
 //! later `sync-tier1` puts the file's values back and says so in its plan). The job is always
 //! written enabled.
 
-use super::sync_tier1::apply_one;
 use super::{Context, load_manifest};
 use crate::cli::ManifestArgs;
 use crate::error::{CliError, ErrorKind};
@@ -74,5 +73,5 @@ pub async fn run(context: &Context, args: EnableHealthArgs) -> anyhow::Result<Re
     // The command's name is its promise: the job is written enabled, whatever the file says.
     def.enabled = true;
     let source = manifest.path.display().to_string();
-    apply_one(context, def, source, force, run_now).await
+    super::sync_one(context, def, source, force, run_now).await
 }

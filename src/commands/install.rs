@@ -19,10 +19,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::Context;
-use super::manifest::DeploymentArgs;
+use crate::cli::DeploymentArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::{self, Deployment, Object, STATEFUL_SET};
-use crate::output::{Report, Styles, table};
+use crate::output::{Report, Styles};
 use crate::tunnel::kubernetes::{Attempt, ClusterInfo, explain};
 use crate::tunnel::resolve::usable;
 
@@ -98,6 +98,7 @@ pub async fn run(context: &Context, args: InstallArgs) -> anyhow::Result<Report>
     let crate::tunnel::kubernetes::Cluster {
         client,
         info: cluster,
+        ..
     } = context.cluster().await?.clone();
     let mut params = PatchParams::apply(FIELD_MANAGER);
     params.dry_run = dry_run;
@@ -411,7 +412,7 @@ async fn rollout_timeout(
 }
 
 fn render_human(result: &InstallResult, styles: Styles) -> String {
-    let mut objects = table(&["object", "action", "changed fields"]);
+    let mut objects = styles.grid(&["object", "action", "changed fields"]);
     for object in &result.objects {
         let action = match object.action {
             "unchanged" => styles.dim("unchanged"),

@@ -9,6 +9,7 @@ pub mod completions;
 mod create;
 mod dashboard;
 mod delete;
+mod describe;
 mod enable_health;
 mod export;
 mod history;
@@ -40,6 +41,8 @@ use crate::tunnel::{
 pub enum CronCommand {
     Status(status::StatusArgs),
     List(list::ListArgs),
+    #[command(visible_alias = "get")]
+    Describe(describe::DescribeArgs),
     EnableHealth(enable_health::EnableHealthArgs),
     SyncTier1(sync_tier1::SyncTier1Args),
     Create(create::CreateArgs),
@@ -65,6 +68,7 @@ impl CronCommand {
         match self {
             Self::Status(_) => "status",
             Self::List(_) => "list",
+            Self::Describe(_) => "describe",
             Self::EnableHealth(_) => "enable-health",
             Self::SyncTier1(_) => "sync-tier1",
             Self::Create(_) => "create",
@@ -87,7 +91,21 @@ impl CronCommand {
 
     /// Commands that end on a signal by design, rather than being interrupted by one.
     pub fn waits_for_signal(&self) -> bool {
-        matches!(self, Self::Dashboard(_))
+        match self {
+            Self::Dashboard(_) => true,
+            Self::List(args) => args.watch,
+            Self::History(args) => args.watch,
+            _ => false,
+        }
+    }
+
+    /// Commands that, told to stop, stop their writes and report each job's outcome so far
+    /// (through [`Context::interrupted`]) instead of being cut off.
+    pub fn reports_interruption(&self) -> bool {
+        matches!(
+            self,
+            Self::SyncTier1(_) | Self::Create(_) | Self::EnableHealth(_)
+        )
     }
 }
 
@@ -95,6 +113,7 @@ pub async fn run(context: &Context, command: CronCommand) -> anyhow::Result<Repo
     match command {
         CronCommand::Status(args) => status::run(context, args).await,
         CronCommand::List(args) => list::run(context, args).await,
+        CronCommand::Describe(args) => describe::run(context, args).await,
         CronCommand::EnableHealth(args) => enable_health::run(context, args).await,
         CronCommand::SyncTier1(args) => sync_tier1::run(context, args).await,
         CronCommand::Create(args) => create::run(context, args).await,
@@ -126,6 +145,8 @@ pub struct Context {
     cluster: OnceCell<Cluster>,
     access: OnceCell<DkronAccess>,
     restate: OnceCell<RestateAccess>,
+    /// Cancelled on Ctrl-C or SIGTERM, for commands that finish their report first (a sync).
+    interrupted: tokio_util::sync::CancellationToken,
 }
 
 impl Context {
@@ -143,6 +164,8 @@ impl Context {
             kubeconfig,
             timeout,
             json: _,
+            output: _,
+            no_headers: _,
             color: _,
         } = global.clone();
         let timeout = std::time::Duration::from_secs(timeout);
@@ -174,7 +197,18 @@ impl Context {
             cluster: OnceCell::new(),
             access: OnceCell::new(),
             restate: OnceCell::new(),
+            interrupted: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Cancelled when the process is asked to stop (Ctrl-C, SIGTERM).
+    pub fn interrupted(&self) -> tokio_util::sync::CancellationToken {
+        self.interrupted.clone()
+    }
+
+    /// The budget of each Dkron request (`--timeout`).
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.access_settings.timeout
     }
 
     /// The Kubernetes cluster of `--kubeconfig`/`--context`, connected on first use and shared by
@@ -263,6 +297,46 @@ pub(super) async fn require_job(
     })
 }
 
+/// Syncs one definition (`create`, `enable-health`) and reports it in the `sync-tier1` shape.
+pub(super) async fn sync_one(
+    context: &Context,
+    def: crate::manifests::JobDef,
+    source: String,
+    force: bool,
+    run_now: bool,
+) -> anyhow::Result<Report> {
+    use crate::reconcile::{self, Hooks, Mode, SyncOptions, report};
+    let access = context.dkron().await?;
+    let set = def.set.clone();
+    let options = SyncOptions::listed(force, run_now, context.request_timeout());
+    let progress = |text: &str| context.printer.progress(text);
+    let hooks = Hooks {
+        progress: &progress,
+        interrupted: context.interrupted(),
+    };
+    let synced = reconcile::sync(access, std::slice::from_ref(&def), &set, &options, &hooks).await;
+    context.printer.progress_done();
+    let result = report::result(
+        access.info.clone(),
+        source,
+        &set,
+        Mode::Apply,
+        false,
+        run_now,
+        synced?,
+    );
+    let human = report::render_human(&result, context.printer.styles());
+    let failure = report::failure(&result, "joelclaw restate cron");
+    let mut report = Report::new(&result, human).next(
+        "joelclaw restate cron list",
+        "see the job, its next fire time and its success/error counts",
+    );
+    if let Some(failure) = failure {
+        report = report.failed(failure);
+    }
+    Ok(report)
+}
+
 /// Loads the manifest named by `--file`, turning findings into an input error (exit 2).
 pub fn load_manifest(args: &crate::cli::ManifestArgs) -> anyhow::Result<Manifest> {
     let overrides = Overrides {
@@ -278,4 +352,12 @@ pub(super) fn manifest_error(error: &ManifestError) -> CliError {
             "file": error.file,
             "findings": error.findings,
         }))
+}
+
+/// A `-l/--selector` value: `KEY=VALUE` over job metadata.
+pub(super) fn selector_arg(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }

@@ -3,6 +3,7 @@
 //! For live jobs the first fire after now is checked against the `next` Dkron stores
 //! (`schedule::stored_next` knows why the two differ). This file only gathers, shows and tells.
 
+use clap_complete::ArgValueCompleter;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -14,9 +15,10 @@ use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::local_zone::LocalZone;
 use crate::manifests::{self, Overrides};
-use crate::output::{Report, Styles, now, table};
+use crate::output::{Report, Styles, now};
 use crate::schedule::stored_next::{self, Check, Status};
 use crate::schedule::{Kind, LiveSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Show when jobs fire next, computed the way Dkron computes it.
@@ -34,6 +36,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct NextArgs {
     /// One job (any job in Dkron, or a job of --file).
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: Option<String>,
 
     /// How many fire times to show for each job.
@@ -45,7 +48,7 @@ pub struct NextArgs {
     pub from: Option<DateTime<Utc>>,
 
     /// Read the jobs from this manifest instead of Dkron (offline; header secrets are not needed).
-    #[arg(long, value_name = "PATH")]
+    #[arg(short = 'f', long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
     /// The time zone of Dkron's servers, in which Dkron reads `@` descriptors and jobs without a
@@ -465,7 +468,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
         result.local_zone
     );
     let local_header = format!("local ({})", result.local_zone);
-    let mut fires = table(&[
+    let mut fires = styles.grid(&[
         "job",
         "schedule",
         "read in",
@@ -473,21 +476,31 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
         &local_header,
         "note",
     ]);
+    // The local column repeats the job's own when every job is shown in the local zone.
+    let same_clock = result.jobs.iter().all(|job| {
+        let zone: Tz = job.shown_in.parse().unwrap_or(Tz::UTC);
+        job.fires
+            .iter()
+            .all(|fire| local.rfc3339(fire.at) == fire.at.with_timezone(&zone).to_rfc3339())
+    });
+    if same_clock {
+        fires = fires.wide(&[&local_header]);
+    }
     for job in &result.jobs {
         let read_in = match (&job.evaluated_in, job.zone_source) {
-            (Some(zone), Some(ZoneSource::Timezone)) => zone.clone(),
-            (Some(zone), Some(ZoneSource::Schedule)) => format!("{zone} (CRON_TZ)"),
-            (Some(zone), _) => format!("{zone} (server)"),
+            (Some(zone), Some(ZoneSource::Timezone)) => safe(zone).into_owned(),
+            (Some(zone), Some(ZoneSource::Schedule)) => format!("{} (CRON_TZ)", safe(zone)),
+            (Some(zone), _) => format!("{} (server)", safe(zone)),
             (None, _) => "-".to_string(),
         };
         let name = if job.enabled {
-            job.name.clone()
+            safe(&job.name).into_owned()
         } else {
-            format!("{} {}", job.name, styles.warn("(disabled)"))
+            format!("{} {}", safe(&job.name), styles.warn("(disabled)"))
         };
-        let mut first = vec![name, job.schedule.clone(), read_in];
+        let mut first = vec![name, safe(&job.schedule).into_owned(), read_in];
         if let Some(error) = &job.error {
-            first.extend([styles.bad(error), String::new(), String::new()]);
+            first.extend([styles.bad(&safe(error)), String::new(), String::new()]);
             fires.add_row(first);
             continue;
         }
@@ -521,7 +534,12 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
     text.push_str(&format!("{fires}\n"));
     for job in &result.jobs {
         for note in &job.notes {
-            text.push_str(&format!("{} {}: {note}\n", styles.dim("note:"), job.name));
+            text.push_str(&format!(
+                "{} {}: {}\n",
+                styles.dim("note:"),
+                safe(&job.name),
+                safe(note)
+            ));
         }
     }
 
@@ -535,7 +553,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
             "\nDkron's stored `next` against the first fire after now ({}):\n",
             format_in(&result.now)
         ));
-        let mut table = table(&["job", "Dkron's next", "computed", "check"]);
+        let mut table = styles.grid(&["job", "Dkron's next", "computed", "check"]);
         let show =
             |time: Option<DateTime<Utc>>| time.map_or("never".to_string(), |t| format_in(&t));
         for (job, check) in &checks {
@@ -545,7 +563,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
                 Status::NotCompared => styles.dim("not compared"),
             };
             table.add_row(vec![
-                job.name.clone(),
+                safe(&job.name).into_owned(),
                 show(check.next),
                 show(check.computed),
                 status,
@@ -558,7 +576,7 @@ fn render_human(result: &NextResult, local: &LocalZone, styles: Styles) -> Strin
                     Status::Mismatch => styles.bad("mismatch:"),
                     _ => styles.dim("not compared:"),
                 };
-                text.push_str(&format!("{label} {}: {reason}\n", job.name));
+                text.push_str(&format!("{label} {}: {}\n", safe(&job.name), safe(reason)));
             }
         }
     }

@@ -5,18 +5,14 @@
 //! outcome is read from the run's executions. `--no-wait` fires, confirms the execution started,
 //! and returns (Dkron's handler does not depend on the caller staying connected).
 
-use std::time::Duration;
-
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
-use crate::dkron::Execution;
+use crate::dkron::RunWait;
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
 use crate::tunnel::AccessInfo;
-
-/// How long `--no-wait` gives the run call to fail fast (a 404) before treating it as running.
-const NO_WAIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Trigger a job now (waits for the execution unless --no-wait).
 ///
@@ -25,6 +21,7 @@ const NO_WAIT_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: String,
 
     /// Return once the execution has started instead of waiting for it to finish.
@@ -59,49 +56,13 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
         .hint(format!("`joelclaw restate cron resume {name}` enables it"))
         .into());
     }
-    // The run's execution group is the one that was not there before the call (a group is the
-    // trigger time, but on Dkron's clock, so ours can only say which new one is nearest).
-    let before: std::collections::BTreeSet<i64> = client
-        .executions(&name)
-        .await?
-        .iter()
-        .map(|execution| execution.group)
-        .collect();
-    let triggered_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let timeout_seconds: u64 = job
-        .executor_config
-        .get("timeout")
-        .and_then(|timeout| timeout.parse().ok())
-        .unwrap_or(30);
-    let wait = Duration::from_secs(timeout_seconds * (u64::from(job.retries) + 1) + 15);
-    let call = client.run_job(&name, if no_wait { NO_WAIT_GRACE } else { wait });
-    let still_running = match call.await {
-        Ok(()) => false,
-        // Dkron's run call blocks for the whole run: with --no-wait its budget running out means
-        // the run is under way, not that Dkron failed.
-        Err(crate::dkron::DkronError::TimedOut { .. }) if no_wait => true,
-        Err(error) => return Err(error.into()),
+    let wait = if no_wait {
+        RunWait::Started
+    } else {
+        RunWait::Finished
     };
-    // With --no-wait the execution may take a moment to appear. A scheduled fire at the same
-    // moment is another new group; the one nearest our call is ours.
-    let mut execution: Option<Execution> = None;
-    for _ in 0..20 {
-        let executions = client.executions(&name).await?;
-        if let Some(group) = executions
-            .iter()
-            .map(|execution| execution.group)
-            .filter(|group| !before.contains(group))
-            .min_by_key(|group| (group - triggered_ns).unsigned_abs())
-        {
-            execution = executions
-                .into_iter()
-                .filter(|execution| execution.group == group)
-                .max_by_key(|execution| execution.attempt);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let Some(execution) = execution else {
+    let triggered = client.trigger(&job, wait).await?;
+    let (Some(execution), Some(state)) = (triggered.execution, triggered.state) else {
         return Err(CliError::new(
             ErrorKind::RunFailed,
             format!("Dkron accepted the run of `{name}` but recorded no execution for it"),
@@ -109,15 +70,7 @@ pub async fn run(context: &Context, args: RunArgs) -> anyhow::Result<Report> {
         .hint("Dkron answers a run for a job whose tags match no node without running it")
         .into());
     };
-    let outcome = if still_running && execution.running() {
-        "running"
-    } else if execution.success {
-        "succeeded"
-    } else if execution.running() {
-        "running"
-    } else {
-        "failed"
-    };
+    let outcome = state.as_str();
     let styles = context.printer.styles();
     let invocation = execution.invocation_id();
     let mut human = format!(

@@ -14,9 +14,10 @@ use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::manifests::deploy::STATEFUL_SET;
-use crate::output::{Report, Styles, plural, table};
+use crate::output::{Report, Styles, plural};
 use crate::restate::admin::Registration;
 use crate::restate::target::RestateTarget;
+use crate::terminal::safe;
 use crate::tunnel::resolve::usable;
 use crate::tunnel::{AccessInfo, Resolver};
 
@@ -389,7 +390,7 @@ fn render_restate(restate: &RestateStatus, styles: Styles) -> String {
         if restate.reachable {
             styles.good(&format!(
                 "healthy (version {})",
-                restate.version.as_deref().unwrap_or("unknown")
+                safe(restate.version.as_deref().unwrap_or("unknown"))
             ))
         } else {
             styles.bad(&format!(
@@ -429,15 +430,18 @@ fn render_restate(restate: &RestateStatus, styles: Styles) -> String {
         .filter(|check| check.registration != Some(Registration::Registered))
         .collect();
     if !odd.is_empty() {
-        let mut rows = table(&["job", "target", "registration"]);
+        let mut rows = styles.grid(&["job", "target", "registration"]);
         for check in odd {
             rows.add_row(vec![
-                check.job.clone(),
-                check.target.clone().unwrap_or_else(|| "-".to_string()),
+                safe(&check.job).into_owned(),
+                check
+                    .target
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), |target| safe(target).into_owned()),
                 match (check.registration, &check.note) {
                     (Some(Registration::UnknownService), _) => styles.bad("no such service"),
                     (Some(Registration::UnknownHandler), _) => styles.bad("no such handler"),
-                    (_, Some(note)) => note.clone(),
+                    (_, Some(note)) => safe(note).into_owned(),
                     _ => String::new(),
                 },
             ]);
@@ -457,12 +461,15 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
         } else {
             styles.bad("unhealthy")
         },
-        result.node.as_deref().unwrap_or("?"),
+        safe(result.node.as_deref().unwrap_or("?")),
         styles.dim(&format!(
             "(version {})",
-            result.version.as_deref().unwrap_or("unknown")
+            safe(result.version.as_deref().unwrap_or("unknown"))
         )),
-        result.leader.clone().unwrap_or_else(|| styles.bad("none")),
+        result
+            .leader
+            .as_deref()
+            .map_or_else(|| styles.bad("none"), |leader| safe(leader).into_owned()),
         result.jobs.total,
         result.jobs.managed,
         match (&result.dashboard_url, &result.dashboard_command) {
@@ -471,12 +478,12 @@ fn render_human(result: &StatusResult, styles: Styles) -> String {
             (None, None) => String::new(),
         },
     );
-    let mut members = table(&["member", "address", "status", "server", "leader"]);
+    let mut members = styles.grid(&["member", "address", "status", "server", "leader"]);
     for member in &result.members {
         members.add_row(vec![
-            member.name.clone(),
-            member.address.clone(),
-            member.status.clone(),
+            safe(&member.name).into_owned(),
+            safe(&member.address).into_owned(),
+            safe(&member.status).into_owned(),
             if member.server { "yes" } else { "no" }.to_string(),
             if member.leader { "yes" } else { "" }.to_string(),
         ]);
@@ -551,11 +558,11 @@ fn render_kubernetes(view: &KubernetesView, access: &AccessInfo, styles: Styles)
             }
         ));
     }
-    let mut pods = table(&["pod", "phase", "ready", "restarts", "tunnel"]);
+    let mut pods = styles.grid(&["pod", "phase", "ready", "restarts", "tunnel"]);
     for pod in &view.pods {
         pods.add_row(vec![
-            pod.name.clone(),
-            pod.phase.clone(),
+            safe(&pod.name).into_owned(),
+            safe(&pod.phase).into_owned(),
             if pod.ready {
                 styles.good("yes")
             } else {

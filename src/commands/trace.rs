@@ -9,18 +9,20 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use clap_complete::ArgValueCompleter;
 use serde::Serialize;
 
 use super::Context;
-use super::audit::parse_duration;
 use crate::audit::{FireOutcome, RestateView, age, fire_outcome, first_line, inactive};
+use crate::cli::parse_duration;
 use crate::error::CliError;
 use crate::evidence;
 use crate::fires::{Fire, Unscheduled, Window, timeline};
-use crate::output::{Report, Styles, now, plural, table};
+use crate::output::{Report, Styles, now, plural};
 use crate::restate::admin::{Invocation, parse_retention};
 use crate::restate::target::RestateTarget;
 use crate::schedule::{LiveSchedule, parse_zone};
+use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
 /// Show a job's recent fires end to end: slot, executions, what Restate did.
@@ -34,6 +36,7 @@ use crate::tunnel::AccessInfo;
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
     /// The job's name.
+    #[arg(value_parser = crate::names::job_name_arg, add = ArgValueCompleter::new(crate::completion::job_names))]
     pub name: String,
 
     /// How many fires to show.
@@ -358,30 +361,41 @@ fn render_human(result: &TraceResult, schedule_error: &Option<String>, styles: S
     let mut text = format!(
         "{} `{}`: schedule `{}`{}{}, newest first\n",
         styles.bold("Trace of"),
-        result.name,
-        result.schedule,
+        safe(&result.name),
+        safe(&result.schedule),
         if result.timezone.is_empty() {
             String::new()
         } else {
-            format!(" ({})", result.timezone)
+            format!(" ({})", safe(&result.timezone))
         },
         result
             .target
             .as_ref()
-            .map(|target| format!(" -> {target}"))
+            .map(|target| format!(" -> {}", safe(target)))
             .unwrap_or_default(),
     );
     if let Some(error) = schedule_error {
         text.push_str(&format!(
-            "{}: the schedule cannot be evaluated ({error}); fires are shown without slots\n",
-            styles.warn("note")
+            "{}: the schedule cannot be evaluated ({}); fires are shown without slots\n",
+            styles.warn("note"),
+            safe(error)
         ));
     }
     if result.lines.is_empty() {
         text.push_str("No fire on record.\n");
         return text;
     }
-    let mut rows = table(&["slot (UTC)", "fired", "node", "try", "dkron", "restate"]);
+    let mut rows = styles
+        .grid(&[
+            "slot (UTC)",
+            "fired",
+            "node",
+            "try",
+            "dkron",
+            "restate",
+            "invocation",
+        ])
+        .wide(&["invocation"]);
     for line in &result.lines {
         let slot = line.slot.map_or_else(|| line.kind.to_string(), format);
         let fired = match (line.fired_at, line.slot) {
@@ -408,54 +422,55 @@ fn render_human(result: &TraceResult, schedule_error: &Option<String>, styles: S
         } else {
             styles.bad("failed")
         };
+        // The state in the default columns; the invocation ids with `-o wide` (and in --json).
         let restate = match &line.outcome {
             None => "-".to_string(),
             Some(FireOutcome::Ok) => {
-                let ids: Vec<String> = line
+                let states: Vec<String> = line
                     .invocations
                     .iter()
                     .map(|invocation| match invocation.duration_ms {
-                        Some(ms) => format!("{} ok ({})", invocation.id, age_ms(ms)),
-                        None => format!("{} ok", invocation.id),
+                        Some(ms) => format!("ok ({})", age_ms(ms)),
+                        None => "ok".to_string(),
                     })
                     .collect();
-                styles.good(&ids.join(", "))
+                styles.good(&states.join(", "))
             }
-            Some(FireOutcome::FailedSend { error }) => styles.bad(&first_line(error)),
-            Some(FireOutcome::PipelineFailed {
-                invocation_id,
-                failure,
-            }) => styles.bad(&format!("{invocation_id} failed: {}", first_line(failure))),
-            Some(FireOutcome::Stuck {
-                invocation_id,
-                detail,
-                ..
-            }) => styles.bad(&format!("{invocation_id} stuck: {detail}")),
-            Some(FireOutcome::InFlight { detail }) => styles.warn(&format!(
-                "{} {detail}",
-                line.invocations
-                    .first()
-                    .map(|invocation| invocation.id.as_str())
-                    .unwrap_or_default()
-            )),
-            Some(FireOutcome::InvocationMissing { invocation_id }) => {
-                styles.bad(&format!("{invocation_id}: Restate has no such invocation"))
+            Some(FireOutcome::FailedSend { error }) => styles.bad(&safe(&first_line(error))),
+            Some(FireOutcome::PipelineFailed { failure, .. }) => {
+                styles.bad(&safe(&format!("failed: {}", first_line(failure))))
             }
-            Some(FireOutcome::Unverified { detail }) => styles.warn(&format!(
-                "{}{detail}",
-                line.invocations
-                    .first()
-                    .map(|invocation| format!("{}: ", invocation.id))
-                    .unwrap_or_default()
-            )),
+            Some(FireOutcome::Stuck { detail, .. }) => {
+                styles.bad(&safe(&format!("stuck: {detail}")))
+            }
+            Some(FireOutcome::InFlight { detail }) => styles.warn(&safe(detail)),
+            Some(FireOutcome::InvocationMissing { .. }) => {
+                styles.bad("Restate has no such invocation")
+            }
+            Some(FireOutcome::Unverified { detail }) => styles.warn(&safe(detail)),
         };
+        let mut invocations: Vec<&str> = line
+            .invocations
+            .iter()
+            .map(|invocation| invocation.id.as_str())
+            .collect();
+        if let Some(
+            FireOutcome::PipelineFailed { invocation_id, .. }
+            | FireOutcome::Stuck { invocation_id, .. }
+            | FireOutcome::InvocationMissing { invocation_id },
+        ) = &line.outcome
+            && !invocations.contains(&invocation_id.as_str())
+        {
+            invocations.push(invocation_id);
+        }
         rows.add_row(vec![
             slot,
             fired,
-            nodes_unique.join(","),
+            safe(&nodes_unique.join(",")).into_owned(),
             attempts,
             dkron,
             restate,
+            safe(&invocations.join(", ")).into_owned(),
         ]);
     }
     text.push_str(&format!("{rows}\n"));

@@ -12,6 +12,7 @@ use crate::error::{CliError, ErrorKind};
 use crate::manifests::Overrides;
 use crate::manifests::hazards::{self, Check, Severity};
 use crate::output::{Report, Styles, now, plural};
+use crate::terminal::safe;
 
 /// Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs.
 ///
@@ -107,7 +108,10 @@ fn render_human(result: &ValidateResult, styles: Styles) -> String {
             Severity::Error => styles.bad("error"),
             Severity::Warning => styles.warn("warning"),
         };
-        text.push_str(&format!("{severity}: {}\n", finding.location_and_message()));
+        text.push_str(&format!(
+            "{severity}: {}\n",
+            safe(&finding.location_and_message())
+        ));
     }
     if !text.is_empty() {
         text.push('\n');
@@ -131,6 +135,6 @@ fn render_human(result: &ValidateResult, styles: Styles) -> String {
             plural(warnings, "warning")
         ),
     };
-    text.push_str(&format!("{}{jobs}: {summary}\n", result.file));
+    text.push_str(&format!("{}{jobs}: {summary}\n", safe(&result.file)));
     text
 }

@@ -169,6 +169,14 @@ pub fn operator_rules() -> Vec<PolicyRule> {
         // The selector fallback of the tunnel and the pod view of `status`.
         rule(&[""], &["pods"], &["list"]),
         rule(&["apps"], &["statefulsets"], &["get"]),
+        // A sync's lock of its set (`joelclaw-sync-<set>`): taken, renewed and released with
+        // optimistic concurrency. RBAC cannot narrow `create` to names, so this is the namespace's
+        // leases.
+        rule(
+            &["coordination.k8s.io"],
+            &["leases"],
+            &["get", "create", "update"],
+        ),
     ]
 }
 

@@ -124,27 +124,36 @@ impl Validation {
 
 /// Loads `path` exactly as `sync-tier1` does (environment included) and adds the hazards.
 pub fn validate(path: &Path, overrides: &Overrides, now: DateTime<Utc>) -> Validation {
-    match std::fs::read_to_string(path) {
-        Ok(source) => validate_source(
-            &source,
-            path,
-            overrides,
-            &|name| std::env::var(name).ok(),
-            now,
-        ),
-        // The same "cannot read" finding as `load`.
-        Err(_) => {
-            let error = super::load(path, overrides).expect_err("the file could not be read");
-            Validation {
-                file: error.file,
-                manifest: None,
-                findings: error
-                    .findings
-                    .into_iter()
-                    .map(|finding| Check::from_finding(finding, Severity::Error))
-                    .collect(),
+    let as_errors = |findings: Vec<Finding>| -> Vec<Check> {
+        findings
+            .into_iter()
+            .map(|finding| Check::from_finding(finding, Severity::Error))
+            .collect()
+    };
+    match super::read_source(path) {
+        Ok(source) => {
+            let mut validation = validate_source(
+                &source.text,
+                path,
+                overrides,
+                &|name| std::env::var(name).ok(),
+                now,
+            );
+            if !source.findings.is_empty() {
+                let mut findings = as_errors(source.findings);
+                findings.append(&mut validation.findings);
+                findings.sort_by_key(|finding| finding.line.unwrap_or(0));
+                validation.findings = findings;
+                validation.manifest = None;
             }
+            validation
         }
+        // The same "cannot read" finding as `load`.
+        Err(error) => Validation {
+            file: error.file,
+            manifest: None,
+            findings: as_errors(error.findings),
+        },
     }
 }
 
@@ -172,6 +181,7 @@ pub fn validate_source(
     };
     let mut scanner = Scanner {
         source,
+        lines: super::Lines::new(source),
         file: file.clone(),
         now,
         findings: Vec::new(),
@@ -322,6 +332,7 @@ pub fn check_rendered(rendered: &Rendered) -> Vec<(String, String)> {
 /// Walks the spanned document for the hazards; tolerant of anything loading already reports.
 struct Scanner<'s> {
     source: &'s str,
+    lines: super::Lines,
     file: String,
     now: DateTime<Utc>,
     findings: Vec<Check>,
@@ -345,11 +356,7 @@ fn string<'t>(table: &'t DeTable<'_>, key: &str) -> Option<(&'t str, Range<usize
 
 impl Scanner<'_> {
     fn line(&self, span: Range<usize>) -> usize {
-        self.source[..span.start.min(self.source.len())]
-            .bytes()
-            .filter(|byte| *byte == b'\n')
-            .count()
-            + 1
+        self.lines.line(span.start)
     }
 
     fn warn(&mut self, span: Range<usize>, job: Option<&str>, field: &str, message: String) {

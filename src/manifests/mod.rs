@@ -21,6 +21,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::limits;
 use crate::schedule::{self, Schedule};
 
 /// The built-in defaults, used where neither `[defaults]` nor the job says otherwise.
@@ -58,6 +59,9 @@ pub struct Header {
     pub env: Option<String>,
     /// The values that came from the environment, to be scrubbed from any output.
     pub secrets: Vec<String>,
+    /// The value as written, with its `${env:…}` references (no secret in it), when it has any:
+    /// recorded on the job so `export` writes the reference back instead of the value.
+    pub template: Option<String>,
 }
 
 impl Header {
@@ -109,15 +113,29 @@ impl fmt::Display for Finding {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
-        f.write_str(":")?;
-        match &self.job {
-            Some(job) => write!(f, " job `{job}`")?,
-            None => f.write_str(" [defaults]")?,
+        // A field without a job is a `[defaults]` field, except the top-level tables themselves.
+        // A job is named by at most 64 characters of its name (a name too long is a finding of
+        // its own; JSON keeps it whole).
+        let job = self.job.as_ref().map(|job| {
+            if job.chars().count() > 64 {
+                format!("{}…", job.chars().take(64).collect::<String>())
+            } else {
+                job.clone()
+            }
+        });
+        let place = match (&job, &self.field) {
+            (Some(job), Some(field)) => Some(format!("job `{job}`, field `{field}`")),
+            (Some(job), None) => Some(format!("job `{job}`")),
+            (None, Some(field)) if TOP_KEYS.contains(&field.as_str()) => {
+                Some(format!("field `{field}`"))
+            }
+            (None, Some(field)) => Some(format!("[defaults], field `{field}`")),
+            (None, None) => None,
+        };
+        match place {
+            Some(place) => write!(f, ": {place}: {}", self.message),
+            None => write!(f, ": {}", self.message),
         }
-        if let Some(field) = &self.field {
-            write!(f, ", field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
     }
 }
 
@@ -154,18 +172,47 @@ pub struct Overrides {
 }
 
 // ---- wire types: the file as written ----
+//
+// Unknown keys are not refused by serde (that would stop at the first and hide every other
+// finding): [`unknown_keys`] reports each of them against these lists, with a suggestion.
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The keys of the top level, of `[defaults]` and of a `[[jobs]]` entry.
+const TOP_KEYS: &[&str] = &["defaults", "jobs"];
+const DEFAULTS_KEYS: &[&str] = &[
+    "set",
+    "restate_url",
+    "timezone",
+    "retries",
+    "timeout_seconds",
+    "headers",
+];
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "display_name",
+    "schedule",
+    "timezone",
+    "migrated_from",
+    "service",
+    "handler",
+    "key",
+    "body",
+    "body_file",
+    "enabled",
+    "restate_url",
+    "retries",
+    "timeout_seconds",
+    "headers",
+];
+
 struct ManifestWire {
-    #[serde(default)]
     defaults: Option<DefaultsWire>,
-    #[serde(default)]
+    /// False when `[defaults]` is there but could not be read: its jobs then miss what it holds,
+    /// and findings that follow only from that are not reported twice.
+    defaults_ok: bool,
     jobs: Vec<Spanned<JobWire>>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct DefaultsWire {
     set: Option<Spanned<String>>,
     restate_url: Option<Spanned<String>>,
@@ -176,15 +223,16 @@ struct DefaultsWire {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct JobWire {
-    name: Spanned<String>,
+    // The required keys are optional here: a missing one is a finding of its own, and the
+    // job's other fields are still checked.
+    name: Option<Spanned<String>>,
     display_name: Option<Spanned<String>>,
-    schedule: Spanned<String>,
+    schedule: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     migrated_from: Option<Spanned<String>>,
-    service: Spanned<String>,
-    handler: Spanned<String>,
+    service: Option<Spanned<String>>,
+    handler: Option<Spanned<String>>,
     key: Option<Spanned<String>>,
     body: Option<Spanned<toml::Value>>,
     body_file: Option<Spanned<String>>,
@@ -207,21 +255,104 @@ pub fn load_with_env(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Manifest, ManifestError> {
+    let source = read_source(path)?;
+    match parse(&source.text, path, overrides, env) {
+        Ok(manifest) if source.findings.is_empty() => Ok(manifest),
+        Ok(_) => Err(ManifestError {
+            file: path.display().to_string(),
+            findings: source.findings,
+        }),
+        Err(mut error) => {
+            let mut findings = source.findings;
+            findings.append(&mut error.findings);
+            error.findings = findings;
+            Err(error)
+        }
+    }
+}
+
+/// A manifest's text as read, and what reading it found (bytes that are not UTF-8).
+pub struct Source {
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+/// Reads a manifest within [`limits::MANIFEST`]. Text that is not UTF-8 is read with the bad
+/// bytes replaced (so every other finding can still be reported), and a finding names the line
+/// of the first bad byte. A file that cannot be read is the error, with one finding saying why.
+pub fn read_source(path: &Path) -> Result<Source, ManifestError> {
     let file = path.display().to_string();
-    let source = std::fs::read_to_string(path).map_err(|error| ManifestError {
+    let fail = |message: String| ManifestError {
         file: file.clone(),
         findings: vec![Finding {
             file: file.clone(),
             line: None,
             job: None,
             field: None,
-            message: format!("cannot read the file: {error}"),
+            message,
         }],
-    })?;
-    parse(&source, path, overrides, env)
+    };
+    let opened = std::fs::File::open(path).and_then(|handle| {
+        let metadata = handle.metadata()?;
+        Ok((handle, metadata))
+    });
+    let (handle, metadata) = match opened {
+        Ok(opened) => opened,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(fail(
+                "the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1 environment variable (default ./tier1.toml)"
+                    .to_string(),
+            ));
+        }
+        Err(error) => return Err(fail(format!("cannot read the file: {error}"))),
+    };
+    if metadata.is_dir() {
+        return Err(fail(
+            "this is a directory; point --file (or JOELCLAW_TIER1) at a tier1.toml file"
+                .to_string(),
+        ));
+    }
+    if metadata.is_file()
+        && let Err(error) = limits::MANIFEST.check_announced(metadata.len())
+    {
+        return Err(fail(error.to_string()));
+    }
+    let bytes = limits::read_bounded(handle, limits::MANIFEST)
+        .map_err(|error| fail(format!("cannot read the file: {error}")))?;
+    let mut findings = Vec::new();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let bad = std::str::from_utf8(&bytes)
+                .err()
+                .map_or(0, |error| error.valid_up_to());
+            let line = bytes[..bad].iter().filter(|byte| **byte == b'\n').count() + 1;
+            let column = bad
+                - bytes[..bad]
+                    .iter()
+                    .rposition(|byte| *byte == b'\n')
+                    .map_or(0, |at| at + 1)
+                + 1;
+            findings.push(Finding {
+                file: file.clone(),
+                line: Some(line),
+                job: None,
+                field: None,
+                message: format!(
+                    "the file is not UTF-8: byte 0x{:02x} at column {column} (byte offset {bad}) does not start a UTF-8 character",
+                    bytes[bad]
+                ),
+            });
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    Ok(Source { text, findings })
 }
 
-/// Parses and validates manifest text; `env` resolves `${env:NAME}` references.
+/// Parses and validates manifest text; `env` resolves `${env:NAME}` references. Every finding
+/// of the file is reported at once: syntax errors (all of them), unknown keys, each job's own
+/// type errors, then what validation finds.
 pub fn parse(
     source: &str,
     path: &Path,
@@ -229,36 +360,232 @@ pub fn parse(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Manifest, ManifestError> {
     let file = path.display().to_string();
-    let wire: ManifestWire = toml::from_str(source).map_err(|error| ManifestError {
-        file: file.clone(),
-        findings: vec![locate_toml_error(source, &file, &error)],
-    })?;
+    let lines = Lines::new(source);
     let mut validator = Validator {
-        source,
+        lines: &lines,
         file: file.clone(),
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         env,
         override_url: overrides.restate_url.clone(),
         findings: Vec::new(),
+        defaults_ok: true,
     };
-    let manifest = validator.manifest(wire, path);
-    if validator.findings.is_empty() {
-        Ok(manifest)
-    } else {
-        Err(ManifestError {
-            file,
-            findings: validator.findings,
+    let manifest = read_wire(source, &lines, &file, &mut validator.findings)
+        .map(|wire| validator.manifest(wire, path));
+    match manifest {
+        Some(manifest) if validator.findings.is_empty() => Ok(manifest),
+        _ => {
+            validator
+                .findings
+                .sort_by_key(|finding| finding.line.unwrap_or(0));
+            Err(ManifestError {
+                file,
+                findings: validator.findings,
+            })
+        }
+    }
+}
+
+/// The file's shape: syntax, unknown keys and each piece's types, every problem a finding. `None`
+/// when the syntax is broken (what was recovered around a syntax error is not trusted).
+fn read_wire(
+    source: &str,
+    lines: &Lines,
+    file: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<ManifestWire> {
+    use serde::de::Deserialize as _;
+    use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+    let (root, errors) = DeTable::parse_recoverable(source);
+    let root = root.into_inner();
+    if !errors.is_empty() {
+        for error in &errors {
+            findings.push(locate_toml_error(source, &root, lines, file, error));
+        }
+        return None;
+    }
+    let finding =
+        |line: usize, job: Option<String>, field: Option<String>, message: String| Finding {
+            file: file.to_string(),
+            line: Some(line),
+            job,
+            field,
+            message,
+        };
+    unknown_keys(&root, TOP_KEYS, lines, |line, key, message| {
+        findings.push(finding(
+            line,
+            None,
+            None,
+            format!("`{key}` at the top level: {message}"),
+        ));
+    });
+    let mut wire = ManifestWire {
+        defaults: None,
+        defaults_ok: true,
+        jobs: Vec::new(),
+    };
+    for (key, value) in root.iter() {
+        let line = lines.line(value.span().start);
+        match (key.get_ref().as_ref(), value.get_ref()) {
+            ("defaults", DeValue::Table(table)) => {
+                unknown_keys(table, DEFAULTS_KEYS, lines, |line, key, message| {
+                    findings.push(finding(line, None, Some(key.to_string()), message));
+                });
+                match DefaultsWire::deserialize(ValueDeserializer::from(value.clone())) {
+                    Ok(defaults) => wire.defaults = Some(defaults),
+                    Err(error) => {
+                        wire.defaults_ok = false;
+                        findings.push(locate_toml_error(source, &root, lines, file, &error));
+                    }
+                }
+            }
+            ("defaults", other) => {
+                wire.defaults_ok = false;
+                findings.push(finding(
+                    line,
+                    None,
+                    Some("defaults".to_string()),
+                    format!(
+                        "`defaults` must be a table (`[defaults]`), not {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+            ("jobs", DeValue::Array(jobs)) => {
+                for (index, job) in jobs.iter().enumerate() {
+                    let line = lines.line(job.span().start);
+                    let DeValue::Table(table) = job.get_ref() else {
+                        findings.push(finding(
+                            line,
+                            Some(format!("#{}", index + 1)),
+                            None,
+                            format!(
+                                "each job must be a table (`[[jobs]]`), not {}",
+                                job.get_ref().type_str()
+                            ),
+                        ));
+                        continue;
+                    };
+                    let name = job_name(table).unwrap_or_else(|| format!("#{}", index + 1));
+                    unknown_keys(table, JOB_KEYS, lines, |line, key, message| {
+                        findings.push(finding(
+                            line,
+                            Some(name.clone()),
+                            Some(key.to_string()),
+                            message,
+                        ));
+                    });
+                    let span = job.span();
+                    match JobWire::deserialize(ValueDeserializer::from(job.clone())) {
+                        Ok(parsed) => wire.jobs.push(Spanned::new(span, parsed)),
+                        Err(error) => {
+                            let mut located = locate_toml_error(source, &root, lines, file, &error);
+                            located.job = Some(name.clone());
+                            if located.line.is_none() {
+                                located.line = Some(line);
+                            }
+                            findings.push(located);
+                        }
+                    }
+                }
+            }
+            ("jobs", other) => findings.push(finding(
+                line,
+                None,
+                Some("jobs".to_string()),
+                format!(
+                    "`jobs` must be an array of tables (`[[jobs]]`), not {}",
+                    other.type_str()
+                ),
+            )),
+            _ => {}
+        }
+    }
+    Some(wire)
+}
+
+/// The `name` of a job table, when it is a string.
+fn job_name(table: &toml::de::DeTable<'_>) -> Option<String> {
+    table
+        .iter()
+        .find(|(key, _)| key.get_ref().as_ref() == "name")
+        .and_then(|(_, value)| match value.get_ref() {
+            toml::de::DeValue::String(name) => Some(name.to_string()),
+            _ => None,
         })
+}
+
+/// Reports every key of `table` that is not in `known`, with its line and, when a known key is
+/// close, "did you mean".
+fn unknown_keys(
+    table: &toml::de::DeTable<'_>,
+    known: &[&str],
+    lines: &Lines,
+    mut report: impl FnMut(usize, &str, String),
+) {
+    for (key, _) in table.iter() {
+        let key_text = key.get_ref().as_ref();
+        if known.contains(&key_text) {
+            continue;
+        }
+        let closest = known
+            .iter()
+            .map(|candidate| (strsim::jaro_winkler(key_text, candidate), *candidate))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let message = match closest {
+            Some((_, candidate)) => {
+                format!("unknown key `{key_text}`; did you mean `{candidate}`?")
+            }
+            None => format!(
+                "unknown key `{key_text}`; expected one of {}",
+                known
+                    .iter()
+                    .map(|key| format!("`{key}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        report(lines.line(key.span().start), key_text, message);
+    }
+}
+
+/// Line numbers of byte offsets, from one pass over the text (a finding per job must not rescan
+/// the file from its start: a large file would take minutes).
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Lines {
+    pub(crate) fn new(source: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Self {
+            starts,
+            len: source.len(),
+        }
+    }
+
+    /// The 1-based line of a byte offset.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        let offset = offset.min(self.len);
+        self.starts.partition_point(|start| *start <= offset)
     }
 }
 
 struct Validator<'a> {
-    source: &'a str,
+    lines: &'a Lines,
     file: String,
     base_dir: PathBuf,
     env: &'a dyn Fn(&str) -> Option<String>,
     override_url: Option<Url>,
     findings: Vec<Finding>,
+    /// False when `[defaults]` could not be read (see [`ManifestWire::defaults_ok`]).
+    defaults_ok: bool,
 }
 
 /// The settings a job inherits, after `[defaults]` was applied over the built-ins.
@@ -273,7 +600,7 @@ struct Inherited {
 
 impl Validator<'_> {
     fn line(&self, span: Range<usize>) -> usize {
-        line_of(self.source, span.start)
+        self.lines.line(span.start)
     }
 
     fn report(&mut self, span: Range<usize>, job: Option<&str>, field: &str, message: String) {
@@ -287,20 +614,29 @@ impl Validator<'_> {
     }
 
     fn manifest(&mut self, wire: ManifestWire, path: &Path) -> Manifest {
+        self.defaults_ok = wire.defaults_ok;
         let inherited = self.defaults(wire.defaults);
         let mut jobs: Vec<JobDef> = Vec::new();
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        for job in wire.jobs {
+        for (index, job) in wire.jobs.into_iter().enumerate() {
             let job_span = job.span();
             let job = job.into_inner();
-            let name = job.name.get_ref().clone();
-            if let Some(first_line) = seen.get(&name) {
-                let message = format!("duplicate job name (first defined on line {first_line})");
-                self.report(job.name.span(), Some(&name), "name", message);
-                continue;
+            let label = job
+                .name
+                .as_ref()
+                .map_or_else(|| format!("#{}", index + 1), |name| name.get_ref().clone());
+            if let Some(name) = &job.name {
+                if let Some(first_line) = seen.get(name.get_ref()) {
+                    let message =
+                        format!("duplicate job name (first defined on line {first_line})");
+                    self.report(name.span(), Some(&label), "name", message);
+                    // Its other problems are still worth knowing; it is not kept either way.
+                    let _ = self.job(job, &inherited, job_span, &label);
+                    continue;
+                }
+                seen.insert(label.clone(), self.line(job_span.clone()));
             }
-            seen.insert(name.clone(), self.line(job_span));
-            if let Some(def) = self.job(job, &inherited) {
+            if let Some(def) = self.job(job, &inherited, job_span, &label) {
                 jobs.push(def);
             }
         }
@@ -348,19 +684,42 @@ impl Validator<'_> {
         inherited
     }
 
-    fn job(&mut self, wire: JobWire, inherited: &Inherited) -> Option<JobDef> {
+    fn job(
+        &mut self,
+        wire: JobWire,
+        inherited: &Inherited,
+        span: Range<usize>,
+        label: &str,
+    ) -> Option<JobDef> {
         let before = self.findings.len();
-        let name = wire.name.get_ref().clone();
-        let job = Some(name.as_str());
-        if let Err(message) = check_name(&name) {
-            self.report(wire.name.span(), job, "name", message);
+        let job = Some(label);
+        for (field, present) in [
+            ("name", wire.name.is_some()),
+            ("schedule", wire.schedule.is_some()),
+            ("service", wire.service.is_some()),
+            ("handler", wire.handler.is_some()),
+        ] {
+            if !present {
+                self.report(span.clone(), job, field, format!("missing field `{field}`"));
+            }
         }
-        let schedule = match Schedule::parse(wire.schedule.get_ref()) {
-            Ok(schedule) => Some(schedule),
-            Err(message) => {
-                self.report(wire.schedule.span(), job, "schedule", message);
+        let name_span = wire.name.as_ref().map_or(span.clone(), Spanned::span);
+        if let Some(name) = &wire.name
+            && let Err(message) = check_name(name.get_ref())
+        {
+            self.report(name.span(), job, "name", message);
+        }
+        let schedule = match wire
+            .schedule
+            .as_ref()
+            .map(|schedule| (schedule, Schedule::parse(schedule.get_ref())))
+        {
+            Some((_, Ok(schedule))) => Some(schedule),
+            Some((schedule, Err(message))) => {
+                self.report(schedule.span(), job, "schedule", message);
                 None
             }
+            None => None,
         };
         let timezone = match &wire.timezone {
             Some(zone) => self.zone(zone, job),
@@ -375,9 +734,10 @@ impl Validator<'_> {
             (Some(url), _, _) => Some(url.clone()),
             (None, Some(url), _) => self.restate_url(url, job),
             (None, None, Some(url)) => Some(url.clone()),
+            (None, None, None) if !self.defaults_ok => None,
             (None, None, None) => {
                 self.report(
-                    wire.name.span(),
+                    name_span,
                     job,
                     "restate_url",
                     "no Restate ingress URL: set `restate_url` in [defaults] or the job, or pass --restate-url"
@@ -387,8 +747,8 @@ impl Validator<'_> {
             }
         };
         let targets = [
-            ("service", Some(&wire.service), false),
-            ("handler", Some(&wire.handler), false),
+            ("service", wire.service.as_ref(), false),
+            ("handler", wire.handler.as_ref(), false),
             ("key", wire.key.as_ref(), true),
         ];
         for (field, value, slash_allowed) in targets {
@@ -415,18 +775,18 @@ impl Validator<'_> {
             .display_name
             .as_ref()
             .map(|display| display.get_ref().clone())
-            .unwrap_or_else(|| name.clone());
+            .unwrap_or_else(|| label.to_string());
         if self.findings.len() > before {
             return None;
         }
         Some(JobDef {
-            name,
+            name: wire.name?.into_inner(),
             display_name,
             schedule: schedule?,
             timezone: timezone?,
             migrated_from: wire.migrated_from.map(Spanned::into_inner),
-            service: wire.service.into_inner(),
-            handler: wire.handler.into_inner(),
+            service: wire.service?.into_inner(),
+            handler: wire.handler?.into_inner(),
             key: wire.key.map(Spanned::into_inner),
             body: body?,
             enabled: wire.enabled.map(Spanned::into_inner).unwrap_or(true),
@@ -512,10 +872,9 @@ impl Validator<'_> {
             },
             (None, Some(file)) => {
                 let path = self.base_dir.join(file.get_ref());
-                let text = match std::fs::read_to_string(&path) {
+                let text = match read_body_file(&path) {
                     Ok(text) => text,
-                    Err(error) => {
-                        let message = format!("cannot read {}: {error}", path.display());
+                    Err(message) => {
                         self.report(file.span(), job, "body_file", message);
                         return None;
                     }
@@ -535,6 +894,34 @@ impl Validator<'_> {
     }
 }
 
+/// A `body_file`'s text, within [`limits::BODY_FILE`]: a regular file's size is checked before
+/// reading; a FIFO, `/dev/stdin` or a device is read only up to the limit (and a signal still ends
+/// the command while the read waits: see `crate::signals`).
+fn read_body_file(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let handle =
+        std::fs::File::open(path).map_err(|error| format!("cannot read {shown}: {error}"))?;
+    let metadata = handle
+        .metadata()
+        .map_err(|error| format!("cannot read {shown}: {error}"))?;
+    if metadata.is_dir() {
+        return Err(format!("{shown} is a directory, not a JSON file"));
+    }
+    if metadata.is_file() {
+        limits::BODY_FILE
+            .check_announced(metadata.len())
+            .map_err(|error| format!("{shown}: {error}"))?;
+    }
+    let bytes = limits::read_bounded(handle, limits::BODY_FILE)
+        .map_err(|error| format!("{shown}: {error}"))?;
+    String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "{shown} is not UTF-8 (byte offset {}), so it is not JSON",
+            error.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Dkron's name rule, narrowed to ASCII as `tier1.toml` documents: `[a-z0-9_-]+`.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
@@ -545,9 +932,11 @@ pub fn check_name(name: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
     {
         Some(bad) => Err(format!(
-            "`{name}` contains `{bad}`; Dkron job names allow only a-z, 0-9, `_` and `-`"
+            "`{}` contains `{}`; Dkron job names allow only a-z, 0-9, `_` and `-`",
+            name.chars().take(64).collect::<String>(),
+            bad.escape_debug()
         )),
-        None => Ok(()),
+        None => crate::names::check_length(name),
     }
 }
 
@@ -573,6 +962,7 @@ pub fn check_segment(value: &str, slash_allowed: bool) -> Result<(), String> {
 
 /// Parses an ingress URL: http(s), no query, trailing slash dropped.
 pub fn parse_restate_url(text: &str) -> Result<Url, String> {
+    crate::names::require_scheme(text)?;
     let url = Url::parse(text.trim_end_matches('/'))
         .map_err(|error| format!("`{text}` is not a URL: {error}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
@@ -584,19 +974,49 @@ pub fn parse_restate_url(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// RFC 9110 §5.5 field syntax: a header value is visible ASCII, spaces, tabs and bytes of
+/// 0x80 and above (obs-text); any other control character (NUL, CR, LF, DEL…) makes Go's
+/// net/http refuse the request, so every fire of the job would fail inside Dkron with
+/// `invalid header field value`. A value from the environment is described, never quoted.
+pub fn check_field_value(value: &str, from_env: bool) -> Result<(), String> {
+    let Some((at, bad)) = value
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_control() && *c != '\t')
+    else {
+        return Ok(());
+    };
+    let what = match bad {
+        '\n' | '\r' => "a line break".to_string(),
+        '\0' => "a NUL byte".to_string(),
+        other => format!("the control character U+{:04X}", other as u32),
+    };
+    let whose = if from_env {
+        "the value from the environment"
+    } else {
+        "the value"
+    };
+    Err(format!(
+        "{whose} contains {what} (at byte {at}), which HTTP does not allow in a header (RFC 9110 field syntax); Dkron would fail every fire with `invalid header field value`"
+    ))
+}
+
 /// Resolves one header: `${env:NAME}` references are substituted, and the value is checked
-/// against what Dkron's HTTP executor mangles.
+/// against HTTP's field syntax and what Dkron's HTTP executor mangles.
 pub fn resolve_header(
     name: &str,
     value: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Header, String> {
+    // RFC 9110 §5.1: a field name is a token (visible ASCII without delimiters).
     if name.is_empty()
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
     {
-        return Err(format!("`{name}` is not a valid HTTP header name"));
+        return Err(format!(
+            "`{}` is not a valid HTTP header name (RFC 9110: letters, digits and !#$%&'*+-.^_`|~)",
+            name.escape_debug()
+        ));
     }
     let (resolved, env_name, secrets) = substitute_env(value, env)?;
     if resolved.contains(':') {
@@ -610,9 +1030,7 @@ pub fn resolve_header(
             "{shown} contains `:`; Dkron's HTTP executor would keep only the text up to the next `:`"
         ));
     }
-    if resolved.contains(['\r', '\n']) {
-        return Err("the value contains a line break".to_string());
-    }
+    check_field_value(&resolved, env_name.is_some())?;
     if name.eq_ignore_ascii_case("content-type") && !resolved.starts_with("application/json") {
         return Err(format!(
             "Restate ingress only accepts application/json bodies, not `{resolved}`"
@@ -621,6 +1039,7 @@ pub fn resolve_header(
     Ok(Header {
         name: name.to_string(),
         value: resolved.trim().to_string(),
+        template: env_name.is_some().then(|| value.trim().to_string()),
         env: env_name,
         secrets,
     })
@@ -628,7 +1047,7 @@ pub fn resolve_header(
 
 /// Substitutes `${env:NAME}` references; returns the value, the first variable used and the
 /// substituted values.
-fn substitute_env(
+pub(crate) fn substitute_env(
     value: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, Option<String>, Vec<String>), String> {
@@ -648,6 +1067,8 @@ fn substitute_env(
         }
         let resolved =
             env(variable).ok_or_else(|| format!("environment variable `{variable}` is not set"))?;
+        // From here on no output of this process shows it.
+        crate::redact::register(&resolved);
         out.push_str(&resolved);
         secrets.push(resolved);
         used.get_or_insert_with(|| variable.to_string());
@@ -679,29 +1100,27 @@ fn toml_to_json(value: &toml::Value) -> Result<serde_json::Value, String> {
     })
 }
 
-fn line_of(source: &str, offset: usize) -> usize {
-    source[..offset.min(source.len())]
-        .bytes()
-        .filter(|byte| *byte == b'\n')
-        .count()
-        + 1
-}
-
-/// Turns a TOML syntax or shape error into a finding with its line, job and field.
-fn locate_toml_error(source: &str, file: &str, error: &toml::de::Error) -> Finding {
-    let offset = error.span().map(|span| span.start);
+/// Turns a TOML syntax or shape error into a finding with its line, job and field. An error
+/// without a position (none is known to lack one, but the parser does not promise) is put on the
+/// last line read, so no finding is without a line.
+fn locate_toml_error(
+    source: &str,
+    root: &toml::de::DeTable<'_>,
+    lines: &Lines,
+    file: &str,
+    error: &toml::de::Error,
+) -> Finding {
+    let offset = error
+        .span()
+        .map_or(source.trim_end().len(), |span| span.start);
     let message = error.message().trim().to_string();
     let mut finding = Finding {
         file: file.to_string(),
-        line: offset.map(|offset| line_of(source, offset)),
+        line: Some(lines.line(offset)),
         job: None,
         field: quoted_field(&message),
         message,
     };
-    let (Some(offset), Ok(root)) = (offset, toml::de::DeTable::parse(source)) else {
-        return finding;
-    };
-    let root = root.into_inner();
     // Table headers carry the spans (`[[jobs]]`, `[defaults]`), not their bodies: the table an
     // offset falls in is the last one whose header starts before it.
     let (table_key, table) = root
@@ -717,14 +1136,7 @@ fn locate_toml_error(source: &str, file: &str, error: &toml::de::Error) -> Findi
             .rfind(|(_, job)| job.span().start <= offset)
             .and_then(|(index, job)| match job.get_ref() {
                 toml::de::DeValue::Table(table) => {
-                    let name = table
-                        .iter()
-                        .find(|(key, _)| key.get_ref().as_ref() == "name")
-                        .and_then(|(_, value)| match value.get_ref() {
-                            toml::de::DeValue::String(name) => Some(name.to_string()),
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| format!("#{}", index + 1));
+                    let name = job_name(table).unwrap_or_else(|| format!("#{}", index + 1));
                     Some((Some(name), key_at(table, offset)))
                 }
                 _ => None,

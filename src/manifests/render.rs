@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::{Header, JobDef};
 use crate::dkron::{
-    Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY, RESTATE_HANDLER_KEY, RESTATE_KEY_KEY,
-    RESTATE_SERVICE_KEY, RUNTIME_KEY, SET_KEY,
+    ENV_HEADERS_KEY, Job, MANAGED_BY_KEY, MANAGED_BY_VALUE, MIGRATED_FROM_KEY, RESTATE_HANDLER_KEY,
+    RESTATE_KEY_KEY, RESTATE_SERVICE_KEY, RUNTIME_KEY, SET_KEY,
 };
 use crate::restate::target::send_url;
 
@@ -27,6 +27,7 @@ pub const OWNED_METADATA_KEYS: &[&str] = &[
     RESTATE_SERVICE_KEY,
     RESTATE_HANDLER_KEY,
     RESTATE_KEY_KEY,
+    ENV_HEADERS_KEY,
 ];
 
 const CONTENT_TYPE: &str = "Content-Type";
@@ -46,6 +47,7 @@ pub fn with_content_type(mut headers: Vec<Header>) -> Vec<Header> {
             value: JSON.to_string(),
             env: None,
             secrets: Vec::new(),
+            template: None,
         });
     }
     headers.sort_by_key(|header| {
@@ -117,6 +119,19 @@ pub fn render(def: &JobDef) -> Rendered {
     }
     if let Some(key) = &def.key {
         metadata.insert(RESTATE_KEY_KEY.to_string(), key.clone());
+    }
+    // Where each environment-supplied header came from (`${env:…}` as written, never the value),
+    // so a reader of the live job — `export` — knows which values are secrets.
+    let templates: BTreeMap<&str, &str> = def
+        .headers
+        .iter()
+        .filter_map(|header| Some((header.name.as_str(), header.template.as_deref()?)))
+        .collect();
+    if !templates.is_empty() {
+        metadata.insert(
+            ENV_HEADERS_KEY.to_string(),
+            serde_json::to_string(&templates).expect("strings serialize"),
+        );
     }
     Rendered {
         name: def.name.clone(),

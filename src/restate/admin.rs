@@ -19,6 +19,7 @@ use url::Url;
 
 use crate::error::ErrorKind;
 use crate::http::{CarrierFailure, Endpoint, Failure, TransportNote, display_path};
+use crate::limits;
 
 /// What went wrong talking to Restate's admin API, phrased for a person.
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +231,11 @@ impl RestateAdmin {
                 &[("accept", "application/json")],
                 self.endpoint.timeout,
                 true,
+                if segments == ["query"] {
+                    limits::QUERY
+                } else {
+                    limits::ANSWER
+                },
             )
             .await
             .map_err(|failure| {
@@ -245,6 +251,11 @@ impl RestateAdmin {
                         method: method.clone(),
                         path: path.clone(),
                         reason,
+                    },
+                    Failure::TooLarge(error) => RestateError::Decode {
+                        method: method.clone(),
+                        path: path.clone(),
+                        reason: error.to_string(),
                     },
                 }
             })?;

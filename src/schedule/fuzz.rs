@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SecondsFormat, Utc};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
 use serde::Deserialize;
 
 use super::oracle::{self, Verdict};
@@ -335,21 +335,7 @@ fn random_specs_agree_with_robfig() {
             .and_then(|seconds| seconds.parse().ok())
             .unwrap_or(10),
     );
-    let seed: u64 = std::env::var("JOELCLAW_FUZZ_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(|| {
-            Utc::now()
-                .timestamp_nanos_opt()
-                .unwrap_or_default()
-                .unsigned_abs()
-        });
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
-    );
+    let (mut runner, seed) = crate::fuzz::seeded_runner();
     let mut oracle = Oracle::spawn(&binary);
     let strategy = case();
     let started = Instant::now();

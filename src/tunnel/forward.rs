@@ -1,5 +1,7 @@
 //! The port-forward itself: a loopback listener whose every accepted connection is carried by its
-//! own `pods/portforward` WebSocket (kube-rs serves one TCP connection per upgrade).
+//! own `pods/portforward` WebSocket (kube-rs serves one TCP connection per upgrade). The first
+//! connection rides on the leader probe's port-forward when there is one (its HTTP connection to
+//! Dkron is idle, so the local client's requests continue it), the others upgrade anew.
 //!
 //! The listener binds `127.0.0.1:0` (or the port asked for, for `dashboard`), so no fixed local port
 //! can clash. The pod it forwards to can change while it runs: when an upgrade answers 404 (the pod
@@ -18,8 +20,9 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::Resolver;
+use super::leader::{ErrorChannel, KeptForward};
 use super::resolve::Backend;
+use super::{Picked, Resolver};
 use crate::error::{CliError, ErrorKind};
 use crate::http::CarrierFailure;
 
@@ -38,7 +41,9 @@ pub struct TunnelState {
     backend: Mutex<Option<Backend>>,
     stale: AtomicBool,
     last_error: Mutex<Option<CarrierFailure>>,
-    upgrades: AtomicUsize,
+    connections: AtomicUsize,
+    /// The leader probe's port-forward, waiting for the next connection.
+    kept: Mutex<Option<KeptForward>>,
 }
 
 impl TunnelState {
@@ -63,9 +68,9 @@ impl TunnelState {
         });
     }
 
-    /// Port-forward upgrades made so far (one per forwarded connection, plus retries).
-    pub fn upgrades(&self) -> usize {
-        self.upgrades.load(Ordering::Relaxed)
+    /// Local connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 }
 
@@ -87,11 +92,12 @@ impl Drop for Forwarder {
 }
 
 impl Forwarder {
-    /// Binds `bind` and forwards every connection to `backend`, re-resolving through `resolver`
-    /// when the pod goes away.
+    /// Binds `bind` and forwards every connection to `backend` (the first through `kept`, if
+    /// given), re-resolving through `resolver` when the pod goes away.
     pub async fn start(
         resolver: Arc<Resolver>,
         backend: Backend,
+        kept: Option<KeptForward>,
         bind: SocketAddr,
         upgrade_timeout: Duration,
     ) -> std::io::Result<Self> {
@@ -99,6 +105,7 @@ impl Forwarder {
         let local_addr = listener.local_addr()?;
         let state = Arc::new(TunnelState {
             backend: Mutex::new(Some(backend)),
+            kept: Mutex::new(kept),
             ..TunnelState::default()
         });
         let task = tokio::spawn(accept_loop(
@@ -128,6 +135,7 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((local, _)) => {
                     let _ = local.set_nodelay(true);
+                    state.connections.fetch_add(1, Ordering::Relaxed);
                     connections.spawn(forward(local, resolver.clone(), state.clone(), upgrade_timeout));
                 }
                 Err(error) => {
@@ -156,8 +164,19 @@ async fn forward(
             Some(backend) => backend,
             None => return,
         };
+        if let Some(kept) = take_kept(&state, &backend) {
+            state.clear_error();
+            let KeptForward {
+                stream,
+                errors,
+                forwarder,
+                ..
+            } = kept;
+            carry(local, stream, errors, &backend.pod, &state).await;
+            let _ = forwarder.join().await;
+            return;
+        }
         let pods: Api<Pod> = Api::namespaced(resolver.client.clone(), &resolver.namespace);
-        state.upgrades.fetch_add(1, Ordering::Relaxed);
         let upgrade = tokio::time::timeout(
             upgrade_timeout.0,
             pods.portforward(&backend.pod, &[backend.port]),
@@ -216,30 +235,50 @@ async fn forward(
         ) else {
             return;
         };
-        let pod = backend.pod.clone();
-        let error_state = state.clone();
-        // Read before the local side sees the end of the stream, so a request that fails because
-        // of it finds the kubelet's words in the tunnel state.
-        let before_close = async move {
-            if let Ok(Some(text)) = tokio::time::timeout(ERROR_CHANNEL_GRACE, errors).await {
-                // The kubelet could not reach the container port (or lost it): the next
-                // connection resolves the Service again.
-                error_state.record(
-                    CliError::new(
-                        ErrorKind::Tunnel,
-                        format!("the port-forward to pod {pod} failed: {text}"),
-                    )
-                    .hint("the kubelet could not reach Dkron's port in the pod; check the pod (is Dkron listening?)"),
-                );
-                error_state.stale.store(true, Ordering::Relaxed);
-            }
-        };
-        pump(local, remote, before_close).await;
+        carry(local, remote, Box::pin(errors), &backend.pod, &state).await;
         // A server-side close makes `join` report a send-after-close; it is how a v4
         // port-forward ends, not a failure.
         let _ = forwarder.join().await;
         return;
     }
+}
+
+/// The kept port-forward, if it goes to `backend` and is still fresh; a stale one is dropped.
+fn take_kept(state: &TunnelState, backend: &Backend) -> Option<KeptForward> {
+    let kept = state.kept.lock().expect("not poisoned").take()?;
+    (kept.fresh() && &kept.backend == backend).then_some(kept)
+}
+
+/// Pumps one local connection through one port-forward stream to `pod`, keeping what the
+/// kubelet says on the error channel.
+async fn carry<R>(
+    local: TcpStream,
+    remote: R,
+    errors: ErrorChannel,
+    pod: &str,
+    state: &Arc<TunnelState>,
+) where
+    R: AsyncRead + AsyncWrite + Unpin,
+{
+    let pod = pod.to_string();
+    let error_state = state.clone();
+    // Read before the local side sees the end of the stream, so a request that fails because
+    // of it finds the kubelet's words in the tunnel state.
+    let before_close = async move {
+        if let Ok(Some(text)) = tokio::time::timeout(ERROR_CHANNEL_GRACE, errors).await {
+            // The kubelet could not reach the container port (or lost it): the next
+            // connection resolves the Service again.
+            error_state.record(
+                CliError::new(
+                    ErrorKind::Tunnel,
+                    format!("the port-forward to pod {pod} failed: {text}"),
+                )
+                .hint("the kubelet could not reach Dkron's port in the pod; check the pod (is Dkron listening?)"),
+            );
+            error_state.stale.store(true, Ordering::Relaxed);
+        }
+    };
+    pump(local, remote, before_close).await;
 }
 
 /// The backend for a new connection: the current one, or a fresh resolution when it went stale.
@@ -250,8 +289,10 @@ async fn current_backend(resolver: &Resolver, state: &TunnelState) -> Option<Bac
         return Some(backend);
     }
     match resolver.pick().await {
-        Ok((backend, _, _)) => {
+        Ok(Picked { backend, kept, .. }) => {
             *state.backend.lock().expect("not poisoned") = Some(backend.clone());
+            // A new leader probe's forward carries this very connection.
+            *state.kept.lock().expect("not poisoned") = kept;
             Some(backend)
         }
         Err(error) => {

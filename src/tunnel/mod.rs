@@ -9,7 +9,8 @@
 //!   `--restate-service-name`, `--restate-service-port` for Restate), on the cluster of `--context` /
 //!   `--kubeconfig` / in-cluster. A command that needs both opens both tunnels from one Kubernetes
 //!   client. With several ready Dkron pods the tunnel targets the Raft leader, so writes and their
-//!   read-backs see the same state. A tunnel lives as long as the access value: nothing is left
+//!   read-backs see the same state; the port-forward that asked the leader carries the tunnel's
+//!   first connection, so finding the leader costs no extra upgrade. A tunnel lives as long as the access value: nothing is left
 //!   running when the command ends.
 
 pub mod forward;
@@ -25,8 +26,8 @@ use serde::Serialize;
 use url::Url;
 
 use self::forward::Forwarder;
-use self::kubernetes::{Cluster, ClusterInfo};
-use self::leader::LeaderProbe;
+use self::kubernetes::{Cluster, ClusterInfo, Spares};
+use self::leader::{KeptForward, LeaderProbe};
 use self::resolve::{Backend, PortRef, Resolution, ServiceRole, Target};
 use crate::dkron::DkronClient;
 use crate::error::{CliError, ErrorKind};
@@ -116,6 +117,8 @@ pub struct RestateAccess {
 /// Everything needed to (re-)resolve the Service and pick a pod.
 pub struct Resolver {
     pub client: kube::Client,
+    /// Held back for the leader probe's upgrades.
+    pub spares: Spares,
     pub cluster: ClusterInfo,
     pub namespace: String,
     pub service: String,
@@ -139,20 +142,41 @@ impl Resolver {
     /// Resolves the Service and picks the pod: the only ready one; among several Dkron pods the
     /// leader (the first ready pod if none claims leadership, so a read still works); for any other
     /// role the first ready pod.
-    pub async fn pick(&self) -> Result<(Backend, Option<LeaderProbe>, Resolution), CliError> {
+    pub async fn pick(&self) -> Result<Picked, CliError> {
         let resolution = self.resolve().await?;
         if resolution.backends.len() == 1 || self.role != ServiceRole::Dkron {
-            return Ok((resolution.backends[0].clone(), None, resolution));
+            return Ok(Picked {
+                backend: resolution.backends[0].clone(),
+                probe: None,
+                kept: None,
+                resolution,
+            });
         }
-        let probe = leader::probe(&self.client, &self.namespace, &resolution.backends).await;
+        self.spares.release();
+        let (probe, kept) =
+            leader::probe(&self.client, &self.namespace, &resolution.backends).await;
         let backend = probe
             .leader
             .as_ref()
             .and_then(|leader| resolution.backends.iter().find(|b| &b.pod == leader))
             .unwrap_or(&resolution.backends[0])
             .clone();
-        Ok((backend, Some(probe), resolution))
+        Ok(Picked {
+            kept: kept.filter(|kept| kept.backend == backend),
+            backend,
+            probe: Some(probe),
+            resolution,
+        })
     }
+}
+
+/// The pod a tunnel forwards to, and how it was chosen.
+pub struct Picked {
+    pub backend: Backend,
+    pub probe: Option<LeaderProbe>,
+    /// The leader probe's port-forward to `backend`, still open, for the next connection.
+    pub kept: Option<KeptForward>,
+    pub resolution: Resolution,
 }
 
 /// Opens access to Dkron: directly, or through a tunnel on `cluster`'s client.
@@ -220,6 +244,9 @@ fn direct(url: &Url) -> AccessInfo {
     }
 }
 
+/// Apiserver connections opened beside a Dkron tunnel's Service reads, for the leader probe.
+const SPARE_CONNECTIONS: usize = 1;
+
 /// A running port-forward to one Service.
 struct Tunnel {
     base_url: Url,
@@ -258,17 +285,29 @@ async fn start_tunnel(
     local_port: u16,
     timeout: Duration,
 ) -> anyhow::Result<Tunnel> {
+    if spec.role == ServiceRole::Dkron {
+        // A Dkron cluster is 3 pods for Raft to survive a loss: their probe takes 3 connections,
+        // and the Service reads open 2. With a single pod the spare is closed unused at exit
+        // (a handshake made alongside the reads, never an apiserver request).
+        cluster.spares.open(SPARE_CONNECTIONS);
+    }
     let resolver = Arc::new(Resolver {
         client: cluster.client.clone(),
+        spares: cluster.spares.clone(),
         cluster: cluster.info.clone(),
         namespace: spec.namespace.clone(),
         service: spec.service.clone(),
         port: spec.port.clone(),
         role: spec.role,
     });
-    let (backend, leader_probe, resolution) = resolver.pick().await?;
+    let Picked {
+        backend,
+        probe: leader_probe,
+        kept,
+        resolution,
+    } = resolver.pick().await?;
     let bind = SocketAddr::from((Ipv4Addr::LOCALHOST, local_port));
-    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), bind, timeout)
+    let forwarder = Forwarder::start(resolver.clone(), backend.clone(), kept, bind, timeout)
         .await
         .map_err(|error| {
             CliError::new(
@@ -309,6 +348,7 @@ pub fn display_base(url: &Url) -> String {
 
 /// Parses `--base-url` / `DKRON_URL`.
 pub fn parse_base_url(text: &str) -> Result<Url, String> {
+    crate::names::require_scheme(text)?;
     let url = Url::parse(text).map_err(|error| format!("`{text}` is not a URL: {error}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(format!("`{text}` must be an http:// or https:// URL"));

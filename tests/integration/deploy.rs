@@ -145,7 +145,9 @@ mod live {
 
     fn start(binary: &Path, data: &Path, args: &[String], serf: &[u16], index: usize) -> Node {
         let data_dir = fs_group_volume(data, index);
-        start_on(binary, data, &data_dir, args, serf, index, Stdio::null())
+        // Kept for the failure message: an election that never happens says why only here.
+        let log = std::fs::File::create(data.join(format!("node-{index}.log"))).unwrap();
+        start_on(binary, data, &data_dir, args, serf, index, Stdio::from(log))
     }
 
     /// Starts node `index` as the non-root user on `data_dir`, its stderr to `stderr`.
@@ -317,7 +319,20 @@ mod live {
             }
             assert!(
                 attempt < 2,
-                "no single leader among three after two attempts: {leaders:?}"
+                "no single leader among three after two attempts: {leaders:?}\n{}",
+                (0..3)
+                    .map(|index| {
+                        let log =
+                            std::fs::read_to_string(dir.path().join(format!("node-{index}.log")))
+                                .unwrap_or_default();
+                        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+                        format!(
+                            "node {index}:\n{}",
+                            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             );
             eprintln!(
                 "no single leader among three within 75 s (attempt {attempt}); starting again"

@@ -86,7 +86,7 @@ restate_url = "{ingress}/"
         stack.put_job(paused);
 
         let exported = manifest("");
-        let (code, envelope) = run_json(&mut stack.cron(&["export", "--output", exported.arg()]));
+        let (code, envelope) = run_json(&mut stack.cron(&["export", "--to", exported.arg()]));
         assert_eq!(code, 0, "{envelope:#}");
         let result = &envelope["result"];
         assert_eq!(result["set"], "tier1");
@@ -96,7 +96,8 @@ restate_url = "{ingress}/"
         );
         assert_eq!(
             result["environment"],
-            json!([{"variable": "JOELCLAW_COUNTER_ADD_AUTHORIZATION", "job": "counter-add", "header": "authorization"}])
+            // The reference the file was synced with, recorded on the job (`env-headers`).
+            json!([{"variable": "EXPORT_TOKEN", "job": "counter-add", "header": "authorization"}])
         );
         let text = std::fs::read_to_string(&exported.path).unwrap();
         assert_eq!(result["toml"], text.as_str());
@@ -109,10 +110,7 @@ restate_url = "{ingress}/"
         assert_eq!(stdout, text);
 
         // Syncing the export back: every job unchanged, not one write, no drift.
-        let (code, back) = sync(
-            exported.arg(),
-            ("JOELCLAW_COUNTER_ADD_AUTHORIZATION", SECRET),
-        );
+        let (code, back) = sync(exported.arg(), ("EXPORT_TOKEN", SECRET));
         assert_eq!(code, 0, "{back:#}");
         assert_eq!(back["result"]["writes"], 0, "{back:#}");
         assert_eq!(back["result"]["counts"]["unchanged"], 7, "{back:#}");
@@ -120,7 +118,7 @@ restate_url = "{ingress}/"
         let (code, check) = run_json(
             stack
                 .cron(&["sync-tier1", "--check", "--file", exported.arg()])
-                .env("JOELCLAW_COUNTER_ADD_AUTHORIZATION", SECRET),
+                .env("EXPORT_TOKEN", SECRET),
         );
         assert_eq!(code, 0, "{check:#}");
 
@@ -162,7 +160,7 @@ restate_url = "{ingress}/"
             "--all",
             "--set",
             "adopted",
-            "--output",
+            "--to",
             exported.arg(),
         ]));
         assert_eq!(code, 0, "{envelope:#}");

@@ -9,9 +9,12 @@
 //!
 //! One binary, so the crate and its dependencies link once.
 
+mod cluster;
 mod deploy;
+mod engine;
 mod export;
 mod faults;
+mod hostile;
 mod live;
 mod next;
 mod offline;
@@ -20,4 +23,5 @@ mod plane;
 mod support;
 mod truth;
 mod tunnel;
+mod ux;
 mod validate;

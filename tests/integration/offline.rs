@@ -102,8 +102,19 @@ fn unknown_keys_and_type_errors_are_located() {
     assert_eq!(code, 2);
     assert!(
         stderr.contains(
-            "tier1.toml:15: job `restate-digest`, field `handlr`: unknown field `handlr`"
+            "tier1.toml:15: job `restate-digest`, field `handlr`: unknown key `handlr`; did you mean `handler`?"
         ),
+        "{stderr}"
+    );
+    // The unknown key hides nothing: the job's missing handler and its bad minute are there too.
+    assert!(
+        stderr.contains(
+            "tier1.toml:10: job `restate-digest`, field `handler`: missing field `handler`"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tier1.toml:12: job `restate-digest`, field `schedule`"),
         "{stderr}"
     );
     let file = manifest(&BROKEN.replace("name = \"good\"", "name = \"good\"\nretries = \"two\""));
@@ -179,9 +190,9 @@ fn create_rejects_bad_flags_before_contacting_dkron() {
             "x",
             "--schedule",
             "@every 1m",
-            "--service",
+            "--restate-service",
             "s",
-            "--handler",
+            "--restate-handler",
             "h",
             "--base-url",
             &dkron.url,

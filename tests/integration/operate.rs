@@ -40,7 +40,8 @@ mod live {
         assert_eq!(code, 0, "{quick:#}");
         assert!(["running", "succeeded"].contains(&quick["result"]["outcome"].as_str().unwrap()));
 
-        let (code, history) = run_json(&mut stack.cron(&["history", "runs-on-demand", "--output"]));
+        let (code, history) =
+            run_json(&mut stack.cron(&["history", "runs-on-demand", "--with-output"]));
         assert_eq!(code, 0, "{history:#}");
         let executions = history["result"]["executions"].as_array().unwrap();
         assert_eq!(executions.len(), 2, "{history:#}");
@@ -97,6 +98,8 @@ mod live {
         let (code, paused) = run_json(&mut stack.cron(&[
             "pause",
             "pausable",
+            "--set",
+            "ops",
             "--reason",
             "upstream outage",
             "--by",
@@ -144,13 +147,15 @@ mod live {
         let (_, again) = run_json(&mut stack.cron(&[
             "pause",
             "pausable",
+            "--set",
+            "ops",
             "--reason",
             "upstream outage",
             "--by",
             "ops",
         ]));
         assert_eq!(again["result"]["changed"], false);
-        let (code, resumed) = run_json(&mut stack.cron(&["resume", "pausable"]));
+        let (code, resumed) = run_json(&mut stack.cron(&["resume", "pausable", "--set", "ops"]));
         assert_eq!(code, 0, "{resumed:#}");
         let mut after = stack.job("pausable").unwrap();
         let last_pause = after["metadata"]

@@ -204,6 +204,18 @@ impl AuditEvent {
             .as_ref()
             .is_some_and(|status| status.code == 500 && status.message == "context canceled")
     }
+
+    /// A sync's first look at its set's lock: `get` of a Lease that does not exist yet (404), an
+    /// allowed request with the answer the CLI expects before it creates the Lease.
+    pub fn first_look_at_a_lease(&self) -> bool {
+        self.verb == "get" && self.resource() == "coordination.k8s.io/leases" && self.code() == 404
+    }
+
+    /// Allowed and answered as the CLI expects.
+    pub fn as_expected(&self) -> bool {
+        self.allowed()
+            && (self.code() < 400 || self.abandoned_by_client() || self.first_look_at_a_lease())
+    }
 }
 
 impl Plane {

@@ -121,9 +121,17 @@ pub fn filters() -> Vec<(String, String)> {
         (r"127\.0\.0\.1:\d+".into(), "127.0.0.1:[PORT]".into()),
         (r"/tmp/[A-Za-z0-9._/-]+/".into(), "[TMP]/".into()),
         (r"inv_[0-9A-Za-z]+".into(), "[INVOCATION]".into()),
+        // How long a sync waited for Dkron's store and its lock; who holds the lock.
+        (r#""waitedMs": \d+"#.into(), r#""waitedMs": "[MS]""#.into()),
+        (r#""holder": "[^"]*""#.into(), r#""holder": "[HOLDER]""#.into()),
         (
             r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)".into(),
             "[WHEN]".into(),
+        ),
+        // A table's relative time alone ("in 9d", "5m ago"): from Dkron's real clock too.
+        (
+            r"\b(in \d+[smhd]( \d+m)?|\d+[smhd]( \d+m)? ago)\b".into(),
+            "[REL]".into(),
         ),
     ]
 }
@@ -345,6 +353,20 @@ pub enum Reply {
     Drop,
     /// Read the request, then say nothing until the client gives up.
     Hang,
+    /// Answer with this status and headers, then `bytes` of body made of `chunk` repeated
+    /// (announced as Content-Length when `announce`, else delimited by closing), for as long
+    /// as the client keeps reading: an answer too large to hold.
+    Flood {
+        status: u16,
+        headers: &'static [(&'static str, &'static str)],
+        announce: bool,
+        bytes: u64,
+        /// Sent once before the repeated chunks.
+        prefix: &'static str,
+        chunk: &'static str,
+    },
+    /// Answer with a body built at run time (escapes, generated JSON).
+    Owned(u16, &'static [(&'static str, &'static str)], String),
 }
 
 /// A scripted HTTP/1.1 server on loopback, for failures a real Dkron cannot produce on demand.
@@ -381,6 +403,27 @@ impl Scripted {
                     }
                     Some(Reply::Drop) => drop(stream),
                     Some(Reply::Hang) => std::thread::sleep(Duration::from_secs(30)),
+                    Some(Reply::Owned(status, headers, body)) => {
+                        answer(&mut stream, status, headers, &body);
+                    }
+                    Some(Reply::Flood {
+                        status,
+                        headers,
+                        announce,
+                        bytes,
+                        prefix,
+                        chunk,
+                    }) => {
+                        // Served on its own thread, so a flood never blocks other requests.
+                        std::thread::spawn(move || {
+                            let body = Flood {
+                                bytes,
+                                prefix,
+                                chunk,
+                            };
+                            flood(&mut stream, status, headers, announce, &body)
+                        });
+                    }
                     None => answer(&mut stream, 404, &[], "no script for this request"),
                 }
             }
@@ -419,6 +462,49 @@ fn answer(stream: &mut TcpStream, status: u16, headers: &[(&str, &str)], body: &
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
+}
+
+/// The body of a [`Reply::Flood`].
+struct Flood {
+    bytes: u64,
+    prefix: &'static str,
+    chunk: &'static str,
+}
+
+fn flood(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, &str)],
+    announce: bool,
+    body: &Flood,
+) {
+    let Flood {
+        bytes,
+        prefix,
+        chunk,
+    } = *body;
+    let mut head = format!("HTTP/1.1 {status} X\r\nconnection: close\r\n");
+    if announce {
+        head.push_str(&format!("content-length: {bytes}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(prefix);
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let block = chunk.repeat((64 * 1024 / chunk.len()).max(1));
+    let mut sent = prefix.len() as u64;
+    while sent < bytes {
+        let take = block.len().min((bytes - sent) as usize);
+        // The client stops reading at its limit and closes: that ends the flood.
+        if stream.write_all(&block.as_bytes()[..take]).is_err() {
+            return;
+        }
+        sent += take as u64;
+    }
 }
 
 /// Reads one request (head and body) and returns its request line.

@@ -699,6 +699,8 @@ mod live {
             let (code, paused) = run_json(&mut real_time(stack.cron(&[
                 "pause",
                 job,
+                "--set",
+                "frozen",
                 "--reason",
                 "audit test",
             ])));
@@ -800,12 +802,15 @@ mod live {
         let fires = wait_for_fires(&stack, "steady", 3, Duration::from_secs(20));
         let since = fires.iter().map(group_time).min().unwrap();
         // Paused for a while, then resumed: its slots in between are not missed.
-        let (code, _) = run_json(&mut real_time(
-            stack.cron(&["pause", "steady", "--reason", "test"]),
-        ));
+        let (code, _) =
+            run_json(&mut real_time(stack.cron(&[
+                "pause", "steady", "--set", "steady", "--reason", "test",
+            ])));
         assert_eq!(code, 0);
         std::thread::sleep(Duration::from_secs(5));
-        let (code, _) = run_json(&mut real_time(stack.cron(&["resume", "steady"])));
+        let (code, _) = run_json(&mut real_time(
+            stack.cron(&["resume", "steady", "--set", "steady"]),
+        ));
         assert_eq!(code, 0);
         let resumed = Utc::now();
         wait_for("fires after the resume", Duration::from_secs(20), || {
@@ -817,9 +822,10 @@ mod live {
                 .then_some(())
         });
         // Paused again so the window's end is settled.
-        let (code, _) = run_json(&mut real_time(
-            stack.cron(&["pause", "steady", "--reason", "end"]),
-        ));
+        let (code, _) =
+            run_json(&mut real_time(stack.cron(&[
+                "pause", "steady", "--set", "steady", "--reason", "end",
+            ])));
         assert_eq!(code, 0);
         let until = Utc::now().to_rfc3339();
         let steady_audit = || {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::cluster::DkronCluster;
 use crate::plane::{Namespace, Scene, is_ready, plane, wait_until};
 use crate::support::{cron, free_port, repo_root, run, run_json, stack, wait_for};
 
@@ -56,9 +57,9 @@ fn create_args<'a>(name: &'a str, ingress: &'a str) -> Vec<&'a str> {
         name,
         "--schedule",
         "@every 1h",
-        "--service",
+        "--restate-service",
         "s",
-        "--handler",
+        "--restate-handler",
         "h",
         "--disabled",
         "--restate-url",
@@ -146,7 +147,8 @@ fn every_cron_command_works_through_the_real_apiserver_with_the_operator_token()
     }
     let (code, created) = run_json(&mut namespace.cron(&create_args("tunnelled", ingress)));
     assert_eq!(code, 0, "{created:#}");
-    let (code, deleted) = run_json(&mut namespace.cron(&["delete", "tunnelled"]));
+    let (code, deleted) =
+        run_json(&mut namespace.cron(&["delete", "tunnelled", "--set", "manual"]));
     assert_eq!(code, 0, "{deleted:#}");
     assert!(stack.job("tunnelled").is_none());
     let (code, check) = run_json(&mut namespace.cron(&[&sync[..], &["--check"]].concat()));
@@ -154,12 +156,13 @@ fn every_cron_command_works_through_the_real_apiserver_with_the_operator_token()
 
     // Every request reached the real apiserver as the operator and was allowed and answered;
     // every port-forward was upgraded (101) by it and carried to the pod by kwok, but for any the
-    // CLI itself abandoned in flight.
+    // CLI itself abandoned in flight; a sync's lock was looked up (404 before the first) and then
+    // created and updated.
     let requests = namespace.operator_requests();
     assert!(!requests.is_empty());
     let failed: Vec<_> = requests
         .iter()
-        .filter(|event| !event.allowed() || (event.code() >= 400 && !event.abandoned_by_client()))
+        .filter(|event| !event.as_expected())
         .collect();
     assert!(failed.is_empty(), "failed: {failed:#?}");
     let upgrades: Vec<_> = requests
@@ -215,7 +218,7 @@ fn the_operator_token_can_do_everything_the_cli_needs_and_nothing_more() {
         vec!["history", job],
         vec!["next"],
         vec!["export", "--set", "tier1"],
-        vec!["delete", "rbac-probe"],
+        vec!["delete", "rbac-probe", "--set", "manual"],
     ] {
         let (code, envelope) = run_json(&mut namespace.cron(&args));
         assert_eq!(code, 0, "{args:?}: {envelope:#}");
@@ -226,7 +229,7 @@ fn the_operator_token_can_do_everything_the_cli_needs_and_nothing_more() {
     let requests = namespace.operator_requests();
     let refused: Vec<String> = requests
         .iter()
-        .filter(|event| !event.allowed() || (event.code() >= 400 && !event.abandoned_by_client()))
+        .filter(|event| !event.as_expected())
         .map(|event| format!("{} {} -> {}", event.verb, event.request_uri, event.code()))
         .collect();
     assert!(refused.is_empty(), "refused: {refused:#?}");
@@ -650,115 +653,6 @@ fn a_pod_deleted_while_dashboard_runs_is_left_for_a_ready_one_and_the_statefulse
     assert_eq!(dashboard.wait().unwrap().code(), Some(0));
 }
 
-/// A real 3-node Dkron cluster on loopback.
-struct DkronCluster {
-    nodes: Vec<Child>,
-    pub http: Vec<SocketAddr>,
-    data: tempfile::TempDir,
-}
-
-impl Drop for DkronCluster {
-    fn drop(&mut self) {
-        for node in &mut self.nodes {
-            let _ = node.kill();
-            let _ = node.wait();
-        }
-    }
-}
-
-impl DkronCluster {
-    /// Starts `size` servers and waits for a leader. Free ports are picked, released and then
-    /// bound by Dkron, so another process can take one in between; a cluster that elects no leader
-    /// within 75 s is started again on fresh ports (once), and its nodes' logs are shown if the
-    /// second attempt fails too.
-    fn start(size: usize) -> Self {
-        let _extra = crate::support::extra_dkron_lock();
-        let mut last_logs = String::new();
-        for attempt in 1..=2 {
-            let cluster = Self::spawn(size);
-            // A node that starts before its peers listen retries its join after Dkron's 30 s.
-            let deadline = Instant::now() + Duration::from_secs(75);
-            while Instant::now() < deadline {
-                if cluster.leader().is_some() {
-                    eprintln!("{size}-node Dkron cluster has a leader (attempt {attempt})");
-                    return cluster;
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            last_logs = cluster.logs();
-        }
-        panic!("no leader in the {size}-node Dkron cluster after two attempts:\n{last_logs}");
-    }
-
-    fn spawn(size: usize) -> Self {
-        let binary = std::env::var("JOELCLAW_TEST_DKRON_BIN")
-            .expect("JOELCLAW_TEST_DKRON_BIN is not set: run scripts/test (it starts the stack)");
-        let data = tempfile::tempdir().unwrap();
-        let serf: Vec<u16> = (0..size).map(|_| free_port()).collect();
-        let http: Vec<SocketAddr> = (0..size)
-            .map(|_| SocketAddr::from(([127, 0, 0, 1], free_port())))
-            .collect();
-        let mut nodes = Vec::new();
-        for index in 0..size {
-            let log = std::fs::File::create(data.path().join(format!("{index}.log"))).unwrap();
-            let mut command = Command::new(&binary);
-            command
-                .arg("agent")
-                .arg("--server")
-                .arg(format!("--bootstrap-expect={size}"))
-                .arg(format!("--node-name=dkron-{index}"))
-                .arg(format!(
-                    "--data-dir={}",
-                    data.path().join(index.to_string()).display()
-                ))
-                .arg(format!("--bind-addr=127.0.0.1:{}", serf[index]))
-                .arg(format!("--advertise-addr=127.0.0.1:{}", serf[index]))
-                .arg(format!("--http-addr={}", http[index]))
-                .arg(format!("--rpc-port={}", free_port()))
-                .arg("--disable-usage-stats")
-                .stdout(Stdio::null())
-                .stderr(log);
-            for (peer, port) in serf.iter().enumerate() {
-                if peer != index {
-                    command.arg(format!("--retry-join=127.0.0.1:{port}"));
-                }
-            }
-            nodes.push(command.spawn().unwrap());
-        }
-        Self { nodes, http, data }
-    }
-
-    /// The last lines each node logged.
-    fn logs(&self) -> String {
-        (0..self.nodes.len())
-            .map(|index| {
-                let text = std::fs::read_to_string(self.data.path().join(format!("{index}.log")))
-                    .unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(15).collect();
-                format!(
-                    "--- dkron-{index} ---\n{}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// The index of the node that answers 200 to /v1/isleader.
-    fn leader(&self) -> Option<usize> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .unwrap();
-        self.http.iter().position(|addr| {
-            client
-                .get(format!("http://{addr}/v1/isleader"))
-                .send()
-                .is_ok_and(|response| response.status() == 200)
-        })
-    }
-}
-
 #[test]
 fn writes_and_read_backs_go_to_the_raft_leader_of_three_pods_even_when_it_is_the_last() {
     let _stack = stack();
@@ -807,7 +701,51 @@ fn writes_and_read_backs_go_to_the_raft_leader_of_three_pods_even_when_it_is_the
             "{pod}: one probe per command"
         );
     }
-    assert!(upgrades_to(&namespace, "dkron-2").len() >= 4);
+    // The leader's probe carried each command's first connection: one upgrade per command for
+    // the probe, more only for the connections a sync's concurrent writes open.
+    assert!(upgrades_to(&namespace, "dkron-2").len() >= 2);
+}
+
+#[test]
+fn a_command_through_three_pods_asks_the_apiserver_five_times_and_upgrades_once_per_pod() {
+    let stack = stack();
+    let backend = stack.dkron_addr();
+    let namespace = plane().namespace("requests", Scene::dkron(&[backend, backend, backend]));
+    let (code, listed) = run_json(&mut namespace.cron(&["list", "--all"]));
+    assert_eq!(code, 0, "{listed:#}");
+    assert_eq!(listed["result"]["tunnel"]["leaderProbe"]["probed"], 3);
+    // The Service and its slices (one round trip), one upgrade per pod to ask who leads (one
+    // more), and nothing else: the command's requests ride on the leader's probe forward.
+    let expected = [
+        "get services dkron-svc",
+        "list discovery.k8s.io/endpointslices ",
+        "pods/portforward dkron-0",
+        "pods/portforward dkron-1",
+        "pods/portforward dkron-2",
+    ];
+    let described = || {
+        let mut requests: Vec<String> = namespace
+            .operator_requests()
+            .iter()
+            .map(|event| {
+                let name = event.object_ref.as_ref().map_or("", |o| o.name.as_str());
+                if event.resource() == "pods/portforward" {
+                    // Logged as `get` or `create` (authorized as both since 1.35).
+                    format!("pods/portforward {name}")
+                } else {
+                    format!("{} {} {name}", event.verb, event.resource())
+                }
+            })
+            .collect();
+        requests.sort();
+        requests
+    };
+    // An upgrade is logged when its WebSocket ends, which may be a moment after the CLI exits.
+    wait_until("the audit log to have the command's requests", || {
+        described().len() >= expected.len()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(described(), expected);
 }
 
 /// Whether anything accepts connections on a loopback port.

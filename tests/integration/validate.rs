@@ -147,7 +147,7 @@ fn the_shipped_file_is_clean() {
 }
 
 #[test]
-fn an_unreadable_file_is_one_error() {
+fn a_missing_file_is_one_error_that_says_how_to_point_at_one() {
     let (code, envelope) = run_json(&mut cron(&[
         "validate",
         "--file",
@@ -158,10 +158,9 @@ fn an_unreadable_file_is_one_error() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0]["severity"], "error");
     assert!(
-        findings[0]["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("cannot read the file"),
+        findings[0]["message"].as_str().unwrap().starts_with(
+            "the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1"
+        ),
         "{envelope:#}"
     );
 }

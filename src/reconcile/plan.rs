@@ -1,21 +1,19 @@
-//! Reconciling job definitions with Dkron: plan, then apply.
+//! The plan: what a sync would do to each job.
 //!
 //! A plan compares each rendered definition with the live job of the same name and decides one
 //! action per job. Ownership is the safety rule: a job is ours only when it carries
 //! `managed-by = joelclaw` and our `set`; anything else with a wanted name is a conflict unless the
-//! user forces adoption, and pruning only ever considers jobs of our own set. Applying writes full
-//! replacements (Dkron's only kind of write), reads each job back to prove what was stored, keeps
-//! going past failures and reports every job's outcome. Shared by `sync-tier1`, `enable-health` and
-//! `create`.
+//! user forces adoption, and pruning only ever considers jobs of our own set. Planning is pure and
+//! linear in the number of jobs (names are looked up in maps); applying is `super::apply`'s.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::dkron::{DkronClient, Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::dkron::{DkronClient, Job};
 use crate::manifests::JobDef;
 use crate::manifests::render::{FieldChange, Rendered, render};
+use crate::ownership::Ownership;
 
 /// What a plan does with one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,10 +34,6 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn writes(self) -> bool {
-        matches!(self, Self::Create | Self::Update | Self::Delete)
-    }
-
     /// True when the live state differs from the file.
     pub fn is_drift(self) -> bool {
         !matches!(self, Self::Unchanged)
@@ -80,23 +74,24 @@ pub struct Live {
 }
 
 impl Live {
-    /// Reads what a plan needs: one filtered list, plus one GET per wanted name that is not ours
-    /// (so a no-op sync is a single request).
+    /// Reads what a plan needs in one request: every job (a wanted name may be taken by a job we
+    /// do not manage, and the list already says so; no request per name).
     pub async fn fetch(client: &DkronClient, defs: &[JobDef]) -> anyhow::Result<Self> {
-        let managed: BTreeMap<String, Job> = client
-            .list_jobs(&[(MANAGED_BY_KEY, MANAGED_BY_VALUE)])
-            .await?
-            .into_iter()
-            .filter(Job::is_managed)
-            .map(|job| (job.name.clone(), job))
-            .collect();
-        let mut foreign = BTreeMap::new();
-        for def in defs.iter().filter(|def| !managed.contains_key(&def.name)) {
-            if let Some(job) = client.get_job(&def.name).await? {
-                foreign.insert(def.name.clone(), job);
+        Ok(Self::from_jobs(client.list_jobs(&[]).await?, defs))
+    }
+
+    /// Sorts listed jobs into ours and the foreign ones whose names the definitions want.
+    pub fn from_jobs(jobs: Vec<Job>, defs: &[JobDef]) -> Self {
+        let wanted: BTreeSet<&str> = defs.iter().map(|def| def.name.as_str()).collect();
+        let mut live = Self::default();
+        for job in jobs {
+            if job.is_managed() {
+                live.managed.insert(job.name.clone(), job);
+            } else if wanted.contains(job.name.as_str()) {
+                live.foreign.insert(job.name.clone(), job);
             }
         }
-        Ok(Self { managed, foreign })
+        live
     }
 }
 
@@ -121,8 +116,8 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
             let (action, changes, reason) = match existing {
                 None => (Action::Create, Vec::new(), None),
                 Some(job) => {
-                    let owner = ownership(job);
-                    let ours = job.set() == Some(options.set);
+                    let owner = Ownership::of(job, options.set);
+                    let ours = owner.is_owned();
                     // A pause outlives syncs: the file's `enabled = true` does not silently undo
                     // it; only `resume` does. The plan says so.
                     let paused = job.pause().filter(|_| ours && !rendered.disabled);
@@ -165,8 +160,9 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
         })
         .collect();
     if options.whole_set {
+        let listed: BTreeSet<&str> = defs.iter().map(|def| def.name.as_str()).collect();
         for job in live.managed.values() {
-            if job.set() == Some(options.set) && !defs.iter().any(|def| def.name == job.name) {
+            if job.set() == Some(options.set) && !listed.contains(job.name.as_str()) {
                 let (action, reason) = if options.prune {
                     (Action::Delete, "gone from the file".to_string())
                 } else {
@@ -188,168 +184,6 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
         }
     }
     items
-}
-
-fn ownership(job: &Job) -> String {
-    match job.set() {
-        Some(set) => format!("owned by set `{set}`"),
-        None if job.is_managed() => "managed by joelclaw without a set".to_string(),
-        None => "not managed by joelclaw".to_string(),
-    }
-}
-
-/// What happened to one job when a plan was applied.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Outcome {
-    pub ok: bool,
-    pub error: Option<String>,
-    /// Whether a run was triggered after the write, and how it went.
-    pub run: Option<RunOutcome>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunOutcome {
-    pub ok: bool,
-    pub error: Option<String>,
-}
-
-/// Applies one plan item: the write, then the read-back that proves it.
-pub async fn apply(client: &DkronClient, item: &PlanItem) -> Outcome {
-    let result = match (item.action, &item.rendered) {
-        (Action::Create | Action::Update, Some(rendered)) => write(client, rendered, item).await,
-        (Action::Delete, _) => delete(client, &item.name).await,
-        _ => Ok(()),
-    };
-    match result {
-        Ok(()) => Outcome {
-            ok: item.action != Action::Conflict,
-            error: (item.action == Action::Conflict).then(|| {
-                format!(
-                    "not written: {}",
-                    item.reason.as_deref().unwrap_or("the name is taken")
-                )
-            }),
-            run: None,
-        },
-        Err(error) => Outcome {
-            ok: false,
-            error: Some(error),
-            run: None,
-        },
-    }
-}
-
-async fn write(client: &DkronClient, rendered: &Rendered, item: &PlanItem) -> Result<(), String> {
-    if item.action == Action::Create {
-        // A create is a blind full replace: make sure no job took the name since the plan.
-        match client.get_job(&item.name).await {
-            Ok(None) => {}
-            Ok(Some(_)) => {
-                return Err(
-                    "a job of that name appeared in Dkron after the plan; not overwritten (run again)"
-                        .to_string(),
-                );
-            }
-            Err(error) => return Err(rendered.redact(&error.to_string())),
-        }
-    }
-    let job = rendered.onto(item.live.as_ref());
-    client
-        .upsert_job(&job)
-        .await
-        .map_err(|error| rendered.redact(&error.to_string()))?;
-    // The 201 body only echoes the request; only a read proves what Dkron stored.
-    match client.get_job(&item.name).await {
-        Ok(Some(stored)) => {
-            let changes = rendered.diff(&stored);
-            if changes.is_empty() {
-                Ok(())
-            } else {
-                let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
-                Err(format!(
-                    "read-back differs from what was written in {}",
-                    fields.join(", ")
-                ))
-            }
-        }
-        Ok(None) => Err("read-back found no job right after the write".to_string()),
-        Err(error) => Err(format!("read-back failed: {error}")),
-    }
-}
-
-async fn delete(client: &DkronClient, name: &str) -> Result<(), String> {
-    client
-        .delete_job(name)
-        .await
-        .map_err(|error| error.to_string())?;
-    match client.get_job(name).await {
-        Ok(None) => Ok(()),
-        Ok(Some(_)) => Err("read-back still finds the job after the delete".to_string()),
-        Err(error) => Err(format!("read-back failed: {error}")),
-    }
-}
-
-/// Triggers one run and reports how the execution went. Dkron answers 200 whatever happened, so
-/// the outcome comes from the executions of the run's group (the first group triggered at or
-/// after our request; its last attempt decides).
-pub async fn run_now(client: &DkronClient, def: &JobDef) -> RunOutcome {
-    let attempts = u64::from(def.retries) + 1;
-    let timeout = Duration::from_secs(u64::from(def.timeout_seconds) * attempts + 15);
-    // Dkron stamps the group with its own clock; allow for a little skew between the two.
-    let triggered = chrono::Utc::now() - chrono::Duration::seconds(1);
-    let triggered_ns = triggered.timestamp_nanos_opt().unwrap_or_default();
-    let failed = |error: String| RunOutcome {
-        ok: false,
-        error: Some(error),
-    };
-    if let Err(error) = client.run_job(&def.name, timeout).await {
-        let hint = error
-            .hint()
-            .map(|hint| format!(" ({hint})"))
-            .unwrap_or_default();
-        return failed(format!("{error}{hint}"));
-    }
-    let executions = match client.executions(&def.name).await {
-        Ok(executions) => executions,
-        Err(error) => {
-            return failed(format!(
-                "the run ended but its executions could not be read: {error}"
-            ));
-        }
-    };
-    let Some(group) = executions
-        .iter()
-        .map(|execution| execution.group)
-        .filter(|group| *group >= triggered_ns)
-        .min()
-    else {
-        return failed("the run ended but Dkron recorded no execution for it".to_string());
-    };
-    let last = executions
-        .iter()
-        .filter(|execution| execution.group == group)
-        .max_by_key(|execution| execution.attempt)
-        .expect("the group has an execution");
-    if last.success {
-        RunOutcome {
-            ok: true,
-            error: None,
-        }
-    } else {
-        let output = last.output.trim();
-        failed(format!(
-            "the execution failed on {} (attempt {}): {}",
-            last.node_name,
-            last.attempt,
-            if output.is_empty() {
-                "(no output)"
-            } else {
-                output
-            }
-        ))
-    }
 }
 
 #[cfg(test)]
