@@ -200,9 +200,15 @@ impl AuditEvent {
     /// connection (its command is done, or its HTTP client got another one first); under load an
     /// upgrade takes long enough (100 ms and more) for that to happen now and then.
     pub fn abandoned_by_client(&self) -> bool {
-        self.response_status
-            .as_ref()
-            .is_some_and(|status| status.code == 500 && status.message == "context canceled")
+        // Seen as `context canceled`, and while the apiserver was still dialing the node's kubelet
+        // as `error dialing backend: context canceled` or `error dialing backend: dial tcp …:
+        // operation was canceled`: the dial is cancelled because the client went away.
+        self.response_status.as_ref().is_some_and(|status| {
+            status.code == 500
+                && (status.message.ends_with("context canceled")
+                    || (status.message.starts_with("error dialing backend")
+                        && status.message.ends_with("operation was canceled")))
+        })
     }
 
     /// A sync's first look at its set's lock: `get` of a Lease that does not exist yet (404), an
