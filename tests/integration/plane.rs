@@ -445,10 +445,14 @@ impl Namespace {
         plane().block_on(self.pods().get_opt(name)).unwrap()
     }
 
-    /// Waits until `count` pods are Running and Ready and `dkron-svc`'s slices list them ready.
+    /// Waits until `count` pods are Running and Ready, `dkron-svc`'s slices list them ready, and
+    /// the StatefulSet's controller has counted them (`status` compares its `readyReplicas`, which
+    /// lags the pods by a controller sync).
     pub fn wait_ready(&self, count: usize) {
         let plane = plane();
         let slices: Api<EndpointSlice> = Api::namespaced(plane.admin.clone(), &self.name);
+        let sets: Api<k8s_openapi::api::apps::v1::StatefulSet> =
+            Api::namespaced(plane.admin.clone(), &self.name);
         wait_until(&format!("{count} ready pods in {}", self.name), || {
             plane.block_on(async {
                 let pods = self.pods().list(&ListParams::default()).await.unwrap();
@@ -464,7 +468,14 @@ impl Namespace {
                         endpoint.conditions.as_ref().and_then(|c| c.ready) == Some(true)
                     })
                     .count();
-                ready == count && endpoints == count
+                let counted = sets
+                    .get_opt("dkron")
+                    .await
+                    .unwrap()
+                    .and_then(|set| set.status)
+                    .and_then(|status| status.ready_replicas)
+                    .unwrap_or(0);
+                ready == count && endpoints == count && counted == count as i32
             })
         });
     }
