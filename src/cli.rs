@@ -6,7 +6,7 @@ use clap_complete::ArgValueCompleter;
 use url::Url;
 
 use crate::commands::CronCommand;
-use crate::manifests::deploy::{DEFAULT_IMAGE, Deployment};
+use crate::deployment::{DEFAULT_IMAGE, Deployment};
 use crate::output::{ColorChoice, OutputFormat};
 use crate::tunnel::parse_base_url;
 use crate::tunnel::resolve::PortRef;
@@ -159,8 +159,8 @@ impl GlobalArgs {
 
 /// Flags of the commands that read `tier1.toml`.
 #[derive(Debug, Clone, Args)]
-pub struct ManifestArgs {
-    /// The manifest of jobs to manage.
+pub struct ScheduleFileArgs {
+    /// The schedule file: the jobs to manage (tier1.toml).
     #[arg(
         short = 'f',
         long,
@@ -529,7 +529,7 @@ fn grouped_commands(cron: &clap::Command) -> String {
 }
 
 pub fn parse_ingress_url(text: &str) -> Result<Url, String> {
-    crate::manifests::parse_restate_url(text)
+    crate::schedule_file::parse_restate_url(text)
 }
 
 #[cfg(test)]

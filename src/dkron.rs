@@ -543,8 +543,8 @@ impl DkronClient {
         })
     }
 
-    /// Sends a request and insists on one success status, decoding the JSON body as it arrives
-    /// (within `limit`). `Ok(None)`: the expected status with an empty body.
+    /// Sends a request and insists on one success status, decoding the JSON body (read once,
+    /// within `limit`). `Ok(None)`: the expected status with an empty body.
     async fn call_or_empty<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         method: Method,
@@ -739,7 +739,7 @@ impl DkronClient {
         url
     }
 
-    /// Lists jobs, filtered by metadata (decoded as the answer arrives, up to
+    /// Lists jobs, filtered by metadata (read once and decoded in place, up to
     /// [`limits::JOB_LIST`]).
     pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
         let url = self.jobs_url(metadata, &[]);

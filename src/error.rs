@@ -161,20 +161,3 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
-
-/// Classifies any error chain: a [`CliError`] anywhere in it wins, then a Dkron client error,
-/// otherwise it is a plain failure.
-pub fn classify(error: &anyhow::Error) -> (ErrorKind, Option<&CliError>) {
-    for cause in error.chain() {
-        if let Some(cli) = cause.downcast_ref::<CliError>() {
-            return (cli.kind, Some(cli));
-        }
-        if let Some(dkron) = cause.downcast_ref::<crate::dkron::DkronError>() {
-            return (dkron.kind(), None);
-        }
-        if let Some(restate) = cause.downcast_ref::<crate::restate::admin::RestateError>() {
-            return (restate.kind(), None);
-        }
-    }
-    (ErrorKind::Failed, None)
-}

@@ -4,7 +4,7 @@
 //! executions into [`Fire`]s (one per execution group: the trigger, with its retries and the copies
 //! on each target node), derives the slots a schedule expected in a window, and matches each fire to
 //! the slot it belongs to. Calendar schedules give slots from the robfig-exact evaluator of
-//! `manifests::schedule`; `@every` schedules have no calendar, so their slots follow the phase Dkron's
+//! `schedule_file::schedule`; `@every` schedules have no calendar, so their slots follow the phase Dkron's
 //! scheduler keeps: one delay after each fire it made on time, and a new phase after the catch-up
 //! fire that ends a stall (robfig runs an overdue entry once and schedules it from then). Judging
 //! the fires (failed sends, what Restate did) is `crate::audit`'s business.

@@ -21,8 +21,8 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
-use crate::manifests::{self, Overrides};
 use crate::schedule::{LiveSchedule, Schedule, parse_zone};
+use crate::schedule_file::{self, Overrides};
 
 /// Runs `check` on every corpus line of `target`, then on generated inputs until the budget is
 /// spent; returns the number of executions. Panics (and failed checks) are findings.
@@ -210,12 +210,16 @@ fn fuzz_manifest_loader() {
         "manifest-loader",
         budget(),
         strategy,
-        |source| match manifests::parse(source, Path::new("fuzz.toml"), &Overrides::default(), &env)
-        {
+        |source| match schedule_file::parse(
+            source,
+            Path::new("fuzz.toml"),
+            &Overrides::default(),
+            &env,
+        ) {
             Ok(manifest) => {
                 for job in &manifest.jobs {
-                    manifests::check_name(&job.name)?;
-                    let _ = manifests::render::render(job);
+                    schedule_file::check_name(&job.name)?;
+                    let _ = schedule_file::render::render(job);
                 }
                 Ok(())
             }
@@ -406,7 +410,7 @@ fn fuzz_header_parsing() {
         .boxed();
     fuzz("header", budget(), strategy, |input| {
         let (name, value) = input.split_once('\u{1}').unwrap_or((input, ""));
-        let Ok(header) = manifests::resolve_header(name, value, &env) else {
+        let Ok(header) = schedule_file::resolve_header(name, value, &env) else {
             return Ok(());
         };
         let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
@@ -459,7 +463,7 @@ fn fuzz_env_interpolation() {
             "LONG_NAME" => Some(String::new()),
             _ => None,
         };
-        match manifests::substitute_env(template, &env) {
+        match schedule_file::substitute_env(template, &env) {
             Ok((resolved, first, secrets)) => {
                 if !template.contains("${env:") && resolved != template {
                     return Err(format!(

@@ -54,7 +54,7 @@ pub const ERROR_BODY: Limit = Limit {
 
 /// `tier1.toml`: 100 000 entries of about 300 bytes.
 pub const MANIFEST: Limit = Limit {
-    what: "a manifest",
+    what: "a schedule file",
     bytes: 32 * MIB,
 };
 

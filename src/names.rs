@@ -6,7 +6,7 @@
 //! "cannot reach Dkron" while Dkron was up. So a name is also limited to [`MAX_ENCODED_BYTES`]
 //! once percent-encoded, which leaves room for any base URL and query. `.` and `..` are not names
 //! (URL normalisation would drop them from the path); Dkron's rule already excludes them. The
-//! narrower ASCII rule of `tier1.toml` is the manifest's business (`crate::manifests::check_name`),
+//! narrower ASCII rule of `tier1.toml` is the manifest's business (`crate::schedule_file::check_name`),
 //! built on this one.
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};

@@ -11,9 +11,8 @@ use std::io::{IsTerminal, Write};
 use chrono::{DateTime, Utc};
 use owo_colors::OwoColorize;
 use serde::Serialize;
-use serde_json::json;
 
-use crate::error::{CliError, ErrorKind, ExitCode, classify};
+use crate::error::{CliError, ErrorKind, ExitCode};
 use crate::grid::{Grid, Layout};
 use crate::{redact, terminal};
 
@@ -193,6 +192,26 @@ impl Report {
     }
 }
 
+/// The agent envelope, in the order agents read it. `error` and `fix` appear only on failure
+/// (`fix` then `null` when there is no hint).
+#[derive(Serialize)]
+struct Envelope<'a> {
+    ok: bool,
+    command: &'a str,
+    result: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<EnvelopeError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<Option<String>>,
+    next_actions: &'a [NextAction],
+}
+
+#[derive(Serialize)]
+struct EnvelopeError {
+    code: &'static str,
+    message: String,
+}
+
 /// Decides how output looks and writes it.
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -278,17 +297,17 @@ impl Printer {
             };
         }
         if self.format.is_envelope() {
-            let mut envelope = json!({
-                "ok": report.failure.is_none(),
-                "command": self.command,
-                "result": report.result,
+            self.write_envelope(Envelope {
+                ok: report.failure.is_none(),
+                command: &self.command,
+                result: report.result,
+                error: report.failure.as_ref().map(|error| EnvelopeError {
+                    code: error.kind.code(),
+                    message: error.message.clone(),
+                }),
+                fix: report.failure.as_ref().map(|error| error.hint.clone()),
+                next_actions: &report.next_actions,
             });
-            if let Some(error) = &report.failure {
-                envelope["error"] = json!({"code": error.kind.code(), "message": error.message});
-                envelope["fix"] = json!(error.hint);
-            }
-            envelope["next_actions"] = json!(report.next_actions);
-            self.write_envelope(envelope);
         } else {
             if !report.human.is_empty() {
                 // The last pass over text that may hold what a server or a file supplied.
@@ -318,48 +337,29 @@ impl Printer {
 
     /// Prints a failure; returns the exit code.
     pub fn error(&self, error: &anyhow::Error) -> ExitCode {
-        let (kind, cli) = classify(error);
-        let message = match cli {
-            Some(cli) => cli.message.clone(),
-            None => error.to_string(),
-        };
-        // The chain below the top message, minus repeats (a CliError often wraps its cause's text).
-        let causes: Vec<String> = error
-            .chain()
-            .skip(1)
-            .map(ToString::to_string)
-            .filter(|cause| *cause != message)
-            .collect();
-        let hint = cli.and_then(|cli| cli.hint.clone()).or_else(|| {
-            error.chain().find_map(|cause| {
-                if let Some(dkron) = cause.downcast_ref::<crate::dkron::DkronError>() {
-                    return dkron.hint().map(str::to_string);
-                }
-                cause
-                    .downcast_ref::<crate::restate::admin::RestateError>()
-                    .and_then(|restate| restate.hint().map(str::to_string))
-            })
-        });
-        let hint = hint.map(|hint| self.replay.text(&hint));
+        let diagnosis = crate::diagnosis::diagnose(error);
+        let hint = diagnosis.hint.as_deref().map(|hint| self.replay.text(hint));
         if self.format.is_envelope() {
-            let mut full = message.clone();
-            for cause in &causes {
+            let mut full = diagnosis.message.clone();
+            for cause in &diagnosis.causes {
                 full.push_str(": ");
                 full.push_str(cause);
             }
-            let envelope = json!({
-                "ok": false,
-                "command": self.command,
-                "result": cli.and_then(|cli| cli.result.as_deref().cloned()),
-                "error": {"code": kind.code(), "message": full},
-                "fix": hint,
-                "next_actions": [],
+            self.write_envelope(Envelope {
+                ok: false,
+                command: &self.command,
+                result: diagnosis.result.cloned().unwrap_or(serde_json::Value::Null),
+                error: Some(EnvelopeError {
+                    code: diagnosis.kind.code(),
+                    message: full,
+                }),
+                fix: Some(hint),
+                next_actions: &[],
             });
-            self.write_envelope(envelope);
         } else {
-            self.error_text(&message, &causes, hint.as_deref());
+            self.error_text(&diagnosis.message, &diagnosis.causes, hint.as_deref());
         }
-        kind.exit_code()
+        diagnosis.kind.exit_code()
     }
 
     /// Whether stdout gets the envelope (`-o json|yaml`) rather than text for people.
@@ -389,7 +389,8 @@ impl Printer {
     }
 
     /// The one envelope writer: redacted, then JSON (pretty) or YAML.
-    fn write_envelope(&self, mut envelope: serde_json::Value) {
+    fn write_envelope(&self, envelope: Envelope<'_>) {
+        let mut envelope = serde_json::to_value(envelope).expect("envelopes serialize");
         redact::scrub_json(&mut envelope);
         let text = match self.format {
             OutputFormat::Yaml => {

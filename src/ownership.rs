@@ -71,7 +71,7 @@ pub fn refusal(name: &str, ownership: &Ownership, set: &str) -> crate::error::Cl
 
 /// The value parser of `--set`: the manifest's rule for a set name.
 pub fn set_arg(text: &str) -> Result<String, String> {
-    crate::manifests::check_name(text)
+    crate::schedule_file::check_name(text)
         .map(|()| text.to_string())
         .map_err(|_| format!("`{text}` may use only a-z, 0-9, `_` and `-`"))
 }

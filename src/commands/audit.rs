@@ -277,12 +277,9 @@ pub async fn run(context: &Context, args: AuditArgs) -> anyhow::Result<Report> {
         );
     }
     let failure = if let Some(error) = restate_failure {
-        let (kind, hint) = match error
-            .chain()
-            .find_map(|cause| cause.downcast_ref::<crate::restate::admin::RestateError>())
-        {
-            Some(restate) => (restate.kind(), restate.hint().map(str::to_string)),
-            None => (crate::error::classify(&error).0, None),
+        let (kind, hint) = {
+            let diagnosis = crate::diagnosis::diagnose(&error);
+            (diagnosis.kind, diagnosis.hint)
         };
         Some(
             CliError::new(

@@ -6,12 +6,12 @@
 
 use super::Context;
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::render::with_content_type;
-use crate::manifests::{
-    Header, JobDef, check_name, check_segment, parse_restate_url, resolve_header,
-};
 use crate::output::Report;
 use crate::schedule::{Schedule, parse_zone};
+use crate::schedule_file::render::with_content_type;
+use crate::schedule_file::{
+    Header, JobDef, check_name, check_segment, parse_restate_url, resolve_header,
+};
 
 /// Create one Dkron HTTP job that POSTs to a Restate handler.
 #[derive(Debug, clap::Args)]

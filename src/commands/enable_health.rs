@@ -5,8 +5,8 @@
 //! later `sync-tier1` puts the file's values back and says so in its plan). The job is always
 //! written enabled.
 
-use super::{Context, load_manifest};
-use crate::cli::ManifestArgs;
+use super::{Context, load_schedule_file};
+use crate::cli::ScheduleFileArgs;
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
 use crate::schedule::{Schedule, parse_zone};
@@ -18,7 +18,7 @@ pub const HEALTH_JOB: &str = "restate-health-check";
 #[derive(Debug, clap::Args)]
 pub struct EnableHealthArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub manifest: ScheduleFileArgs,
 
     /// Override the schedule (5 fields, 6 fields seconds first, or an @descriptor).
     #[arg(long, value_name = "CRON")]
@@ -45,7 +45,7 @@ pub async fn run(context: &Context, args: EnableHealthArgs) -> anyhow::Result<Re
         force,
         run_now,
     } = args;
-    let manifest = load_manifest(&manifest)?;
+    let manifest = load_schedule_file(&manifest)?;
     let mut def = manifest.job(HEALTH_JOB).cloned().ok_or_else(|| {
         CliError::new(
             ErrorKind::InvalidManifest,
@@ -54,7 +54,7 @@ pub async fn run(context: &Context, args: EnableHealthArgs) -> anyhow::Result<Re
                 manifest.path.display()
             ),
         )
-        .hint("add the health-check entry to the manifest (see the shipped tier1.toml)")
+        .hint("add the health-check entry to the schedule file (see the shipped tier1.toml)")
     })?;
     if let Some(schedule) = schedule {
         def.schedule = Schedule::parse(&schedule).map_err(|message| {

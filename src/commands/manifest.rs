@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::DeploymentArgs;
-use crate::manifests::deploy;
+use crate::deployment;
 use crate::output::Report;
 
 /// Print the Dkron deployment (Services, StatefulSet, PDB, NetworkPolicy, RBAC) as YAML.
@@ -31,14 +31,14 @@ struct ManifestResult {
 pub async fn run(context: &Context, args: ManifestArgs) -> anyhow::Result<Report> {
     let ManifestArgs { deployment } = args;
     let deployment = deployment.deployment(context.namespace())?;
-    let yaml = deploy::to_yaml(&deployment);
+    let yaml = deployment::to_yaml(&deployment);
     let result = ManifestResult {
         namespace: deployment.namespace.clone(),
         replicas: deployment.replicas,
         image: deployment.image.clone(),
-        objects: deploy::objects(&deployment)
+        objects: deployment::objects(&deployment)
             .iter()
-            .map(deploy::Object::describe)
+            .map(deployment::Object::describe)
             .collect(),
         yaml: yaml.clone(),
     };

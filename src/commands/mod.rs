@@ -29,8 +29,8 @@ use tokio::sync::OnceCell;
 
 use crate::cli::GlobalArgs;
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::{self, Manifest, ManifestError, Overrides};
 use crate::output::{Printer, Report};
+use crate::schedule_file::{self, Manifest, ManifestError, Overrides};
 use crate::tunnel::kubernetes::Cluster;
 use crate::tunnel::resolve::ServiceRole;
 use crate::tunnel::{
@@ -300,7 +300,7 @@ pub(super) async fn require_job(
 /// Syncs one definition (`create`, `enable-health`) and reports it in the `sync-tier1` shape.
 pub(super) async fn sync_one(
     context: &Context,
-    def: crate::manifests::JobDef,
+    def: crate::schedule_file::JobDef,
     source: String,
     force: bool,
     run_now: bool,
@@ -338,11 +338,11 @@ pub(super) async fn sync_one(
 }
 
 /// Loads the manifest named by `--file`, turning findings into an input error (exit 2).
-pub fn load_manifest(args: &crate::cli::ManifestArgs) -> anyhow::Result<Manifest> {
+pub fn load_schedule_file(args: &crate::cli::ScheduleFileArgs) -> anyhow::Result<Manifest> {
     let overrides = Overrides {
         restate_url: args.restate_url.clone(),
     };
-    manifests::load(&args.file, &overrides).map_err(|error| manifest_error(&error).into())
+    schedule_file::load(&args.file, &overrides).map_err(|error| manifest_error(&error).into())
 }
 
 pub(super) fn manifest_error(error: &ManifestError) -> CliError {

@@ -14,10 +14,10 @@ use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
 use crate::local_zone::LocalZone;
-use crate::manifests::{self, Overrides};
 use crate::output::{Report, Styles, now};
 use crate::schedule::stored_next::{self, Check, Status};
 use crate::schedule::{Kind, LiveSchedule, ZoneSource, format_in, parse_zone, repeated_wall_time};
+use crate::schedule_file::{self, Overrides};
 use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 
@@ -47,7 +47,7 @@ pub struct NextArgs {
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub from: Option<DateTime<Utc>>,
 
-    /// Read the jobs from this manifest instead of Dkron (offline; header secrets are not needed).
+    /// Read the jobs from this schedule file instead of Dkron (offline; header secrets are not needed).
     #[arg(short = 'f', long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -246,7 +246,7 @@ pub async fn run(context: &Context, args: NextArgs) -> anyhow::Result<Report> {
 fn manifest_inputs(path: &Path, name: Option<&str>) -> anyhow::Result<Vec<Input>> {
     let file = path.display().to_string();
     let placeholder = |_: &str| Some("unused-by-next".to_string());
-    let manifest = manifests::load_with_env(path, &Overrides::default(), &placeholder)
+    let manifest = schedule_file::load_with_env(path, &Overrides::default(), &placeholder)
         .map_err(|error| super::manifest_error(&error))?;
     let inputs: Vec<Input> = manifest
         .jobs

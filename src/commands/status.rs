@@ -5,21 +5,17 @@
 //! Raft leader, or fewer ready replicas than desired), an unreachable Restate or an unregistered
 //! target prints the report and exits 1.
 
-use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::Context;
 use crate::dkron::{Job, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::deploy::STATEFUL_SET;
 use crate::output::{Report, Styles, plural};
 use crate::restate::admin::Registration;
 use crate::restate::target::RestateTarget;
 use crate::terminal::safe;
-use crate::tunnel::resolve::usable;
-use crate::tunnel::{AccessInfo, Resolver};
+use crate::tunnel::AccessInfo;
+use crate::tunnel::workload::{self, KubernetesView};
 
 /// Show Dkron's health, leader and jobs, and Restate's health and registrations.
 ///
@@ -86,59 +82,6 @@ pub struct TargetCheck {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct KubernetesView {
-    pub context: String,
-    pub namespace: String,
-    pub stateful_set: StatefulSetView,
-    pub service: ServiceView,
-    pub pods: Vec<PodView>,
-    /// Why the pods could not be listed, if they could not.
-    pub pods_error: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatefulSetView {
-    pub name: String,
-    pub exists: bool,
-    pub desired_replicas: i32,
-    pub ready_replicas: i32,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceView {
-    pub name: String,
-    pub exists: bool,
-    #[serde(rename = "type")]
-    pub type_: Option<String>,
-    pub cluster_ip: Option<String>,
-    pub ports: Vec<PortView>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PortView {
-    pub name: Option<String>,
-    pub port: i32,
-    pub target_port: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PodView {
-    pub name: String,
-    pub phase: String,
-    pub ready: bool,
-    pub restarts: i32,
-    /// The pod the tunnel forwards to.
-    pub tunnel: bool,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status_code: u16,
     pub body: String,
@@ -184,7 +127,7 @@ pub async fn run(context: &Context, args: StatusArgs) -> anyhow::Result<Report> 
         })
         .collect();
     let kubernetes = match &access.kubernetes {
-        Some(resolver) => Some(kubernetes_view(resolver, &access.info).await),
+        Some(resolver) => Some(workload::read(resolver, &access.info).await),
         None => None,
     };
     let replicas_ready = kubernetes.as_ref().is_none_or(|view| {
@@ -581,121 +524,4 @@ fn render_kubernetes(view: &KubernetesView, access: &AccessInfo, styles: Styles)
         text.push_str(&format!("  pods         {}\n", styles.bad(error)));
     }
     text
-}
-
-/// The Kubernetes side of a tunnel; each part reports its own error rather than failing `status`.
-async fn kubernetes_view(resolver: &Resolver, access: &AccessInfo) -> KubernetesView {
-    let namespace = resolver.namespace.as_str();
-    let client = resolver.client.clone();
-    let mut stateful_set = StatefulSetView {
-        name: STATEFUL_SET.to_string(),
-        ..StatefulSetView::default()
-    };
-    match Api::<StatefulSet>::namespaced(client.clone(), namespace)
-        .get_opt(STATEFUL_SET)
-        .await
-    {
-        Ok(Some(found)) => {
-            stateful_set.exists = true;
-            stateful_set.desired_replicas = found.spec.replicas.unwrap_or(1);
-            stateful_set.ready_replicas = found
-                .status
-                .and_then(|status| status.ready_replicas)
-                .unwrap_or(0);
-        }
-        Ok(None) => {}
-        Err(error) => stateful_set.error = Some(short_error(&error)),
-    }
-    let mut service = ServiceView {
-        name: resolver.service.clone(),
-        ..ServiceView::default()
-    };
-    let mut selector = String::new();
-    match Api::<Service>::namespaced(client.clone(), namespace)
-        .get_opt(&resolver.service)
-        .await
-    {
-        Ok(Some(found)) => {
-            let spec = found.spec.unwrap_or_default();
-            service.exists = true;
-            service.type_ = spec.type_.or(Some("ClusterIP".to_string()));
-            service.cluster_ip = spec.cluster_ip;
-            service.ports = spec
-                .ports
-                .unwrap_or_default()
-                .into_iter()
-                .map(|port| PortView {
-                    name: port.name,
-                    port: port.port,
-                    target_port: port.target_port.map(|target| match target {
-                        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n) => {
-                            n.to_string()
-                        }
-                        k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s,
-                    }),
-                })
-                .collect();
-            selector = spec
-                .selector
-                .unwrap_or_default()
-                .iter()
-                .map(|(key, value)| format!("{key}={value}"))
-                .collect::<Vec<_>>()
-                .join(",");
-        }
-        Ok(None) => {}
-        Err(error) => service.error = Some(short_error(&error)),
-    }
-    let tunnel_pod = access.tunnel.as_ref().map(|tunnel| tunnel.pod.as_str());
-    let mut pods_error = None;
-    let pods = if selector.is_empty() {
-        Vec::new()
-    } else {
-        Api::<Pod>::namespaced(client, namespace)
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map(|list| {
-                let mut pods: Vec<PodView> = list
-                    .items
-                    .iter()
-                    .map(|pod| {
-                        let name = pod.metadata.name.clone().unwrap_or_default();
-                        let status = pod.status.clone().unwrap_or_default();
-                        PodView {
-                            tunnel: Some(name.as_str()) == tunnel_pod,
-                            name,
-                            phase: status.phase.clone().unwrap_or_default(),
-                            ready: usable(pod),
-                            restarts: status
-                                .container_statuses
-                                .unwrap_or_default()
-                                .iter()
-                                .map(|container| container.restart_count)
-                                .sum(),
-                        }
-                    })
-                    .collect();
-                pods.sort_by(|a, b| a.name.cmp(&b.name));
-                pods
-            })
-            .unwrap_or_else(|error| {
-                pods_error = Some(short_error(&error));
-                Vec::new()
-            })
-    };
-    KubernetesView {
-        context: resolver.cluster.context.clone(),
-        namespace: namespace.to_string(),
-        stateful_set,
-        service,
-        pods,
-        pods_error,
-    }
-}
-
-fn short_error(error: &kube::Error) -> String {
-    match error {
-        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
-        other => other.to_string(),
-    }
 }

@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use super::{Context, load_manifest};
-use crate::cli::{ManifestArgs, parse_std_duration};
+use super::{Context, load_schedule_file};
+use crate::cli::{ScheduleFileArgs, parse_std_duration};
 use crate::error::{CliError, ErrorKind};
 use crate::output::Report;
 use crate::reconcile::report::{self, RestateCheck};
@@ -25,7 +25,7 @@ use crate::restate::admin::Registration;
 #[derive(Debug, clap::Args)]
 pub struct SyncTier1Args {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub manifest: ScheduleFileArgs,
 
     /// Print the plan and change nothing.
     #[arg(long, conflicts_with = "check")]
@@ -85,7 +85,7 @@ pub async fn run(context: &Context, args: SyncTier1Args) -> anyhow::Result<Repor
         lock_timeout,
         quiet,
     } = args;
-    let manifest = load_manifest(&manifest)?;
+    let manifest = load_schedule_file(&manifest)?;
     let access = context.dkron().await?;
     let mode = if check {
         Mode::Check

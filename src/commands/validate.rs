@@ -1,17 +1,17 @@
 //! `validate`: check `tier1.toml` offline, as CI would before a sync.
 //!
 //! Everything `sync-tier1` checks when it loads the file (every load finding is an error), plus the
-//! hazards of Dkron HTTP jobs that a loadable file can still carry ([`crate::manifests::hazards`]).
+//! hazards of Dkron HTTP jobs that a loadable file can still carry ([`crate::schedule_file::hazards`]).
 //! Never contacts Dkron. Exit 2 when any finding is an error, 0 when there are only warnings.
 
 use serde::Serialize;
 
 use super::Context;
-use crate::cli::ManifestArgs;
+use crate::cli::ScheduleFileArgs;
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::Overrides;
-use crate::manifests::hazards::{self, Check, Severity};
 use crate::output::{Report, Styles, now, plural};
+use crate::schedule_file::Overrides;
+use crate::schedule_file::hazards::{self, Check, Severity};
 use crate::terminal::safe;
 
 /// Check tier1.toml offline: everything sync-tier1 checks, plus the hazards of HTTP jobs.
@@ -25,7 +25,7 @@ use crate::terminal::safe;
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
-    pub manifest: ManifestArgs,
+    pub manifest: ScheduleFileArgs,
 }
 
 #[derive(Debug, Serialize)]

@@ -20,9 +20,9 @@ use serde::Serialize;
 use self::document::{Defaults, document};
 use self::entry::{Entry, express};
 use crate::dkron::Job;
-use crate::manifests::render::{FieldChange, Rendered, render};
-use crate::manifests::{self, Manifest, Overrides};
 use crate::reconcile::{self, Action, Live, PlanOptions};
+use crate::schedule_file::render::{FieldChange, Rendered, render};
+use crate::schedule_file::{self, Manifest, Overrides};
 
 /// One exported job.
 #[derive(Debug, Clone, Serialize)]
@@ -188,7 +188,7 @@ fn load(text: &str, entries: &[Entry]) -> Result<Manifest, Vec<String>> {
         .map(|secret| (secret.variable.as_str(), secret.value.as_str()))
         .collect();
     let env = |name: &str| secrets.get(name).map(|value| value.to_string());
-    manifests::parse(
+    schedule_file::parse(
         text,
         std::path::Path::new("tier1.toml"),
         &Overrides::default(),
@@ -210,7 +210,7 @@ fn load(text: &str, entries: &[Entry]) -> Result<Manifest, Vec<String>> {
 mod tests {
     use self::entry::env_values;
     use super::*;
-    use crate::manifests::parse;
+    use crate::schedule_file::parse;
     use std::path::Path;
 
     /// The jobs `sync-tier1` would write for a manifest, as Dkron stores them.

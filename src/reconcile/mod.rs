@@ -25,7 +25,7 @@ use self::lock::{HeldLock, LockInfo, LockPlace};
 pub use self::plan::{Action, Live, PlanItem, PlanOptions, plan};
 use self::ready::Readiness;
 use crate::dkron::{DkronClient, RunWait};
-use crate::manifests::JobDef;
+use crate::schedule_file::JobDef;
 use crate::tunnel::DkronAccess;
 
 /// How a sync was asked to behave.

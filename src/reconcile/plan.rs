@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::dkron::{DkronClient, Job};
-use crate::manifests::JobDef;
-use crate::manifests::render::{FieldChange, Rendered, render};
 use crate::ownership::Ownership;
+use crate::schedule_file::JobDef;
+use crate::schedule_file::render::{FieldChange, Rendered, render};
 
 /// What a plan does with one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -189,7 +189,7 @@ pub fn plan(defs: &[JobDef], live: &Live, options: PlanOptions<'_>) -> Vec<PlanI
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::{Overrides, parse};
+    use crate::schedule_file::{Overrides, parse};
     use std::path::Path;
 
     fn defs(names: &[&str]) -> Vec<JobDef> {

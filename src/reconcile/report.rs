@@ -9,9 +9,9 @@ use super::lock::LockInfo;
 use super::ready::Readiness;
 use super::{Action, Applied, Mode, PlanItem, PruneRefusal, RunOutcome, Stopped, Synced};
 use crate::error::{CliError, ErrorKind};
-use crate::manifests::render::FieldChange;
 use crate::output::{Styles, now, plural};
 use crate::schedule::format_in;
+use crate::schedule_file::render::FieldChange;
 use crate::terminal::safe;
 use crate::tunnel::AccessInfo;
 

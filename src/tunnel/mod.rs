@@ -17,6 +17,8 @@ pub mod forward;
 pub mod kubernetes;
 pub mod leader;
 pub mod resolve;
+pub mod rollout;
+pub mod workload;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

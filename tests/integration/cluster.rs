@@ -3,6 +3,7 @@
 //! frozen (SIGSTOP) and started again on the same ports and data directory.
 
 use std::net::SocketAddr;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,7 @@ impl Drop for DkronCluster {
             // A frozen node cannot die of SIGKILL until it is continued.
             self.signal(index, "-CONT");
             if let Some(mut node) = self.nodes[index].take() {
-                let _ = node.kill();
-                let _ = node.wait();
+                crate::support::kill_group(&mut node);
             }
         }
     }
@@ -109,6 +109,8 @@ impl DkronCluster {
             .args(&self.commands[index])
             .stdout(Stdio::null())
             .stderr(log)
+            // Its own group, so a kill takes its executor plugins with it.
+            .process_group(0)
             .spawn()
             .unwrap();
         self.nodes[index] = Some(child);
@@ -117,8 +119,7 @@ impl DkronCluster {
     /// SIGKILL: the node dies with whatever it had not written.
     pub fn kill(&mut self, index: usize) {
         if let Some(mut node) = self.nodes[index].take() {
-            node.kill().unwrap();
-            node.wait().unwrap();
+            crate::support::kill_group(&mut node);
         }
     }
 

@@ -4,6 +4,7 @@
 //! `tunnel` against the real authorizer.
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -117,8 +118,7 @@ mod live {
 
     impl Drop for Node {
         fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            crate::support::kill_group(&mut self.child);
         }
     }
 
@@ -214,6 +214,8 @@ mod live {
             .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
             .stderr(stderr)
+            // Its own group, so a kill takes its executor plugins with it.
+            .process_group(0)
             .spawn()
             .expect("setpriv runs the binary as a non-root user");
         Node { child, http }

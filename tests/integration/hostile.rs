@@ -271,7 +271,7 @@ fn a_missing_file_is_reported_as_missing_with_how_to_point_at_one() {
     command.current_dir(std::env::temp_dir());
     let (code, _, stderr) = run(&mut command);
     assert_eq!(code, 2);
-    assert!(stderr.contains("./tier1.toml: the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1 environment variable"), "{stderr}");
+    assert!(stderr.contains("./tier1.toml: the file does not exist; point at a schedule file with --file PATH or the JOELCLAW_TIER1 environment variable"), "{stderr}");
     assert!(!stderr.contains("[defaults]"), "{stderr}");
 }
 

@@ -1,4 +1,4 @@
-//! `next`: fire times computed as Dkron's scheduler computes them, from a manifest (offline) and
+//! `next`: fire times computed as Dkron's scheduler computes them, from a schedule file (offline) and
 //! for live jobs, checked against the `next` the real Dkron stores.
 
 use crate::support::{cron, manifest, run_json, snapshot};

@@ -200,9 +200,15 @@ impl AuditEvent {
     /// connection (its command is done, or its HTTP client got another one first); under load an
     /// upgrade takes long enough (100 ms and more) for that to happen now and then.
     pub fn abandoned_by_client(&self) -> bool {
-        self.response_status
-            .as_ref()
-            .is_some_and(|status| status.code == 500 && status.message == "context canceled")
+        // Seen as `context canceled`, and while the apiserver was still dialing the node's kubelet
+        // as `error dialing backend: context canceled` or `error dialing backend: dial tcp …:
+        // operation was canceled`: the dial is cancelled because the client went away.
+        self.response_status.as_ref().is_some_and(|status| {
+            status.code == 500
+                && (status.message.ends_with("context canceled")
+                    || (status.message.starts_with("error dialing backend")
+                        && status.message.ends_with("operation was canceled")))
+        })
     }
 
     /// A sync's first look at its set's lock: `get` of a Lease that does not exist yet (404), an
@@ -439,10 +445,14 @@ impl Namespace {
         plane().block_on(self.pods().get_opt(name)).unwrap()
     }
 
-    /// Waits until `count` pods are Running and Ready and `dkron-svc`'s slices list them ready.
+    /// Waits until `count` pods are Running and Ready, `dkron-svc`'s slices list them ready, and
+    /// the StatefulSet's controller has counted them (`status` compares its `readyReplicas`, which
+    /// lags the pods by a controller sync).
     pub fn wait_ready(&self, count: usize) {
         let plane = plane();
         let slices: Api<EndpointSlice> = Api::namespaced(plane.admin.clone(), &self.name);
+        let sets: Api<k8s_openapi::api::apps::v1::StatefulSet> =
+            Api::namespaced(plane.admin.clone(), &self.name);
         wait_until(&format!("{count} ready pods in {}", self.name), || {
             plane.block_on(async {
                 let pods = self.pods().list(&ListParams::default()).await.unwrap();
@@ -458,7 +468,14 @@ impl Namespace {
                         endpoint.conditions.as_ref().and_then(|c| c.ready) == Some(true)
                     })
                     .count();
-                ready == count && endpoints == count
+                let counted = sets
+                    .get_opt("dkron")
+                    .await
+                    .unwrap()
+                    .and_then(|set| set.status)
+                    .and_then(|status| status.ready_replicas)
+                    .unwrap_or(0);
+                ready == count && endpoints == count && counted == count as i32
             })
         });
     }

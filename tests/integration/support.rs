@@ -578,3 +578,14 @@ impl FakeCluster {
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Ends a process started in a group of its own (`process_group(0)`) with SIGKILL to the whole
+/// group, and reaps it. Dkron runs its executors as plugin processes; killed alone, it leaves them
+/// running for good (hundreds after a suite), where a pod's container would take them with it.
+pub fn kill_group(child: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+}

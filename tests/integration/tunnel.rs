@@ -230,7 +230,15 @@ fn the_operator_token_can_do_everything_the_cli_needs_and_nothing_more() {
     let refused: Vec<String> = requests
         .iter()
         .filter(|event| !event.as_expected())
-        .map(|event| format!("{} {} -> {}", event.verb, event.request_uri, event.code()))
+        .map(|event| {
+            format!(
+                "{} {} -> {} {:?}",
+                event.verb,
+                event.request_uri,
+                event.code(),
+                event.response_status
+            )
+        })
         .collect();
     assert!(refused.is_empty(), "refused: {refused:#?}");
     let mut requested: BTreeSet<(String, String)> = requests

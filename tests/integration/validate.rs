@@ -159,7 +159,7 @@ fn a_missing_file_is_one_error_that_says_how_to_point_at_one() {
     assert_eq!(findings[0]["severity"], "error");
     assert!(
         findings[0]["message"].as_str().unwrap().starts_with(
-            "the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1"
+            "the file does not exist; point at a schedule file with --file PATH or the JOELCLAW_TIER1"
         ),
         "{envelope:#}"
     );

@@ -352,7 +352,7 @@ pub struct FieldChange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifests::{Overrides, parse};
+    use crate::schedule_file::{Overrides, parse};
     use std::path::Path;
 
     fn def(extra: &str) -> JobDef {

@@ -291,7 +291,7 @@ fn a_missing_file_says_so_and_how_to_point_at_one() {
     let error = load(Path::new("/nonexistent/tier1.toml"), &Overrides::default()).unwrap_err();
     assert_eq!(
         error.findings[0].to_string(),
-        "/nonexistent/tier1.toml: the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1 environment variable (default ./tier1.toml)"
+        "/nonexistent/tier1.toml: the file does not exist; point at a schedule file with --file PATH or the JOELCLAW_TIER1 environment variable (default ./tier1.toml)"
     );
 }
 

@@ -1,13 +1,13 @@
-//! The declarative side: `tier1.toml` and the jobs it describes.
+//! The schedule file: `tier1.toml`, the declarative side, and the jobs it describes. ("Manifest"
+//! in this codebase means only the Kubernetes YAML of [`crate::deployment`].)
 //!
 //! Parsing happens in two steps. The wire types mirror the file exactly (serde, unknown keys
 //! rejected, every value spanned so errors can name a line); validation turns them into [`JobDef`]s
 //! that are known to render into Dkron jobs Dkron will run as meant. Every finding names the file,
 //! the line, the job and the field, and all of them are reported at once. Rendering a `JobDef` into
 //! a Dkron job lives in [`render`]; schedules in [`crate::schedule`]. The Dkron deployment itself (the
-//! Kubernetes objects `manifest` prints and `install` applies) lives in [`deploy`].
+//! Kubernetes objects `manifest` prints and `install` applies) lives in [`crate::deployment`].
 
-pub mod deploy;
 pub mod hazards;
 pub mod render;
 
@@ -300,7 +300,7 @@ pub fn read_source(path: &Path) -> Result<Source, ManifestError> {
         Ok(opened) => opened,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Err(fail(
-                "the file does not exist; point at a manifest with --file PATH or the JOELCLAW_TIER1 environment variable (default ./tier1.toml)"
+                "the file does not exist; point at a schedule file with --file PATH or the JOELCLAW_TIER1 environment variable (default ./tier1.toml)"
                     .to_string(),
             ));
         }
