@@ -183,6 +183,9 @@ pki() {
 extendedKeyUsage=serverAuth"
   local client="keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth"
+  # 10.96.0.1 is the `kubernetes` Service's ClusterIP, which pods would use: a name in the
+  # certificate only. Nothing here dials it (clients use 127.0.0.1; checked with `ss` on a running
+  # plane: every connection is to 127.0.0.1).
   cert kube-apiserver "/CN=kube-apiserver" "$server
 subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
   # The kubelet's serving certificate: the apiserver dials the node's InternalIP (127.0.0.1)

@@ -129,6 +129,18 @@ impl Job {
         Some(format!("by {by} at {at}{reason}"))
     }
 
+    /// The headers whose values this tool took from the environment when it wrote the job
+    /// (metadata `env-headers`): lower-cased header name to the value as written (`${env:…}`).
+    pub fn env_headers(&self) -> BTreeMap<String, String> {
+        self.metadata
+            .get(ENV_HEADERS_KEY)
+            .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(text).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, template)| (name.to_ascii_lowercase(), template))
+            .collect()
+    }
+
     /// The ownership scope of a managed job.
     pub fn set(&self) -> Option<&str> {
         self.is_managed()
@@ -636,34 +648,33 @@ impl DkronClient {
         Ok((answer.status, answer.body))
     }
 
-    pub async fn agent(&self) -> Result<AgentInfo, DkronError> {
-        let url = self.url(&["v1"]);
-        Ok(self
+    /// `GET url`, expecting 200 and a JSON body within `limit`.
+    async fn get<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        url: Url,
+        limit: Limit,
+    ) -> Result<T, DkronError> {
+        let (value, _) = self
             .call(
                 Method::GET,
                 url,
                 None,
                 StatusCode::OK,
                 self.endpoint.timeout,
-                limits::ANSWER,
+                limit,
             )
-            .await?
-            .0)
+            .await?;
+        Ok(value)
+    }
+
+    pub async fn agent(&self) -> Result<AgentInfo, DkronError> {
+        let url = self.url(&["v1"]);
+        self.get(url, limits::ANSWER).await
     }
 
     pub async fn members(&self) -> Result<Vec<Member>, DkronError> {
         let url = self.url(&["v1", "members"]);
-        Ok(self
-            .call(
-                Method::GET,
-                url,
-                None,
-                StatusCode::OK,
-                self.endpoint.timeout,
-                limits::ANSWER,
-            )
-            .await?
-            .0)
+        self.get(url, limits::ANSWER).await
     }
 
     /// `GET /v1/isleader`: 200 on the Raft leader, 404 on a follower (and before Raft is up).
@@ -683,17 +694,7 @@ impl DkronClient {
     /// `GET /debug/vars` (expvar), for the scheduler's start on the leader.
     pub async fn process_vars(&self) -> Result<ProcessVars, DkronError> {
         let url = self.url(&["debug", "vars"]);
-        Ok(self
-            .call(
-                Method::GET,
-                url,
-                None,
-                StatusCode::OK,
-                self.endpoint.timeout,
-                limits::ANSWER,
-            )
-            .await?
-            .0)
+        self.get(url, limits::ANSWER).await
     }
 
     /// The base URL requests go to.
@@ -743,17 +744,7 @@ impl DkronClient {
     /// [`limits::JOB_LIST`]).
     pub async fn list_jobs(&self, metadata: &[(&str, &str)]) -> Result<Vec<Job>, DkronError> {
         let url = self.jobs_url(metadata, &[]);
-        Ok(self
-            .call(
-                Method::GET,
-                url,
-                None,
-                StatusCode::OK,
-                self.endpoint.timeout,
-                limits::JOB_LIST,
-            )
-            .await?
-            .0)
+        self.get(url, limits::JOB_LIST).await
     }
 
     /// Counts jobs matching a metadata filter without fetching them: an empty slice still carries

@@ -254,12 +254,17 @@ fn body_failure(error: &reqwest::Error) -> Failure {
     ))
 }
 
-/// The whole body as text, refused past `limit` (before reading when Content-Length says so).
-async fn read_text(mut response: reqwest::Response, limit: Limit) -> Result<String, Failure> {
+/// The whole body in one buffer (sized from Content-Length when it is announced), refused past
+/// `limit`: before reading when Content-Length says so, else as soon as the chunks pass it.
+async fn read_bytes(mut response: reqwest::Response, limit: Limit) -> Result<Vec<u8>, Failure> {
     if let Some(length) = response.content_length() {
         limit.check_announced(length).map_err(Failure::TooLarge)?;
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(
+        response
+            .content_length()
+            .map_or(0, |length| length as usize),
+    );
     while let Some(chunk) = response
         .chunk()
         .await
@@ -270,6 +275,12 @@ async fn read_text(mut response: reqwest::Response, limit: Limit) -> Result<Stri
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// The whole body as text, refused past `limit` (before reading when Content-Length says so).
+async fn read_text(response: reqwest::Response, limit: Limit) -> Result<String, Failure> {
+    let bytes = read_bytes(response, limit).await?;
     // One buffer: valid UTF-8 becomes the String without a copy.
     Ok(String::from_utf8(bytes)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
@@ -324,27 +335,10 @@ enum Streamed<T> {
 /// are freed, so a `--json` list of 100 000 jobs peaked 230 MB higher (1.06 GB against 0.83 GB)
 /// and took longer; one buffer decoded in place peaks lower than both.
 async fn decode_streaming<T: DeserializeOwned>(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     limit: Limit,
 ) -> Result<Streamed<T>, Failure> {
-    if let Some(length) = response.content_length() {
-        limit.check_announced(length).map_err(Failure::TooLarge)?;
-    }
-    let mut bytes = Vec::with_capacity(
-        response
-            .content_length()
-            .map_or(0, |length| length as usize),
-    );
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|error| body_failure(&error))?
-    {
-        if (bytes.len() + chunk.len()) as u64 > limit.bytes {
-            return Err(Failure::TooLarge(limit.exceeded()));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = read_bytes(response, limit).await?;
     if bytes.is_empty() {
         return Ok(Streamed::Empty);
     }

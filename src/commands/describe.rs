@@ -5,7 +5,6 @@
 //! Dkron stores it (headers that came from the environment masked) with the same extras.
 
 use clap_complete::ArgValueCompleter;
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -106,14 +105,7 @@ pub async fn run(context: &Context, args: DescribeArgs) -> anyhow::Result<Report
 
 /// Headers this tool wrote from `${env:…}` carry secrets: show the reference, never the value.
 fn mask_environment_headers(job: &mut Job) {
-    let from_environment: BTreeMap<String, String> = job
-        .metadata
-        .get(ENV_HEADERS_KEY)
-        .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(text).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, template)| (name.to_ascii_lowercase(), template))
-        .collect();
+    let from_environment = job.env_headers();
     let Some(text) = job.executor_config.get("headers") else {
         return;
     };

@@ -8,10 +8,10 @@
 //! of a job without that record, values of secret-looking headers become generated references:
 //! either way the value never reaches the file or any output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::EnvReference;
-use crate::dkron::{ENV_HEADERS_KEY, Job, MIGRATED_FROM_KEY};
+use crate::dkron::{Job, MIGRATED_FROM_KEY};
 use crate::restate::target::RestateTarget;
 
 /// Dkron's HTTP executor timeout when `timeout` is absent or not whole seconds.
@@ -64,14 +64,7 @@ pub(super) fn express(job: &Job, set: &str) -> Result<Entry, String> {
 
     let mut headers = Vec::new();
     let mut secrets = Vec::new();
-    let env_headers: BTreeMap<String, String> = job
-        .metadata
-        .get(ENV_HEADERS_KEY)
-        .and_then(|text| serde_json::from_str::<BTreeMap<String, String>>(text).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, template)| (name.to_ascii_lowercase(), template))
-        .collect();
+    let env_headers = job.env_headers();
     if let Some(text) = config.get("headers").filter(|text| !text.trim().is_empty()) {
         let entries: Vec<String> = serde_json::from_str(text).map_err(|_| {
             "`executor_config.headers` is not a JSON list of strings (Dkron sends none of them)"
