@@ -21,12 +21,8 @@ const DEADLINE: Duration = Duration::from_secs(2);
 /// Job names in Dkron starting with what was typed.
 pub fn job_names(current: &OsStr) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
-    let jobs = with_context(|context| async move {
-        let access = context.dkron().await.ok()?;
-        access.client.list_jobs(&[]).await.ok()
-    })
-    .unwrap_or_default();
-    jobs.into_iter()
+    live_jobs()
+        .into_iter()
         .filter(|job| job.name.starts_with(prefix.as_ref()))
         .map(|job| {
             let help = (!job.displayname.is_empty()).then(|| job.displayname.clone().into());
@@ -38,11 +34,7 @@ pub fn job_names(current: &OsStr) -> Vec<CompletionCandidate> {
 /// The sets the managed jobs in Dkron belong to.
 pub fn sets(current: &OsStr) -> Vec<CompletionCandidate> {
     let prefix = current.to_string_lossy();
-    let jobs = with_context(|context| async move {
-        let access = context.dkron().await.ok()?;
-        access.client.list_jobs(&[]).await.ok()
-    })
-    .unwrap_or_default();
+    let jobs = live_jobs();
     let mut sets: Vec<String> = jobs
         .iter()
         .filter_map(|job| job.set().map(str::to_string))
@@ -76,6 +68,15 @@ pub fn namespaces(current: &OsStr) -> Vec<CompletionCandidate> {
         .filter(|name| name.starts_with(prefix.as_ref()))
         .map(CompletionCandidate::new)
         .collect()
+}
+
+/// Every job in Dkron, or none when it cannot be reached within the deadline.
+fn live_jobs() -> Vec<crate::dkron::Job> {
+    with_context(|context| async move {
+        let access = context.dkron().await.ok()?;
+        access.client.list_jobs(&[]).await.ok()
+    })
+    .unwrap_or_default()
 }
 
 /// Runs `work` with a context built from the environment and the defaults, within the deadline.
